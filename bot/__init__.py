@@ -1,0 +1,1 @@
+"""Telegram bot for Amnesty International Urgent Actions."""

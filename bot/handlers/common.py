@@ -1,0 +1,122 @@
+"""What every handler needs: the services, the supporter's language, and sending a screen."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from telegram import LinkPreviewOptions, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock, appeal_day
+from bot.content import Content, Lang
+from bot.render import Texts
+from bot.settings import Settings
+from bot.storage import Storage, Supporter
+from bot.views import Screen, Views
+
+log = logging.getLogger(__name__)
+
+# Case links in messages would otherwise unfurl into a large preview of the bot itself.
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+@dataclass
+class Services:
+    """Long-lived objects handlers use; content and texts are swapped together on reload."""
+
+    settings: Settings
+    storage: Storage
+    content: Content
+    clock: Clock
+    texts: Texts = field(init=False)
+    bot_username: str = "ua_bot"
+
+    def __post_init__(self) -> None:
+        self.texts = Texts(self.content.strings)
+
+    @property
+    def views(self) -> Views:
+        """Screens built from the current content."""
+        return Views(self.content, self.texts, self.bot_username)
+
+    def now(self) -> datetime:
+        """The current time from the injected clock."""
+        return self.clock()
+
+    def today(self) -> date:
+        """The day deadlines are judged by (Anywhere on Earth)."""
+        return appeal_day(self.clock())
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """Callback context with typed access to the services (instead of casts in handlers)."""
+
+    @property
+    def services(self) -> Services:
+        """The services registered by `bot.app.build_application`."""
+        services = self.application.bot_data["services"]
+        assert isinstance(services, Services)
+        return services
+
+
+BotApplication = Application[
+    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+]
+
+
+def language_of(update: Update, supporter: Supporter | None) -> Lang:
+    """The stored choice, else the Telegram app's language: Russian for ru, else English."""
+    if supporter is not None and supporter.lang is not None:
+        return supporter.lang
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    return "ru" if code.lower().startswith("ru") else "en"
+
+
+async def load_supporter(
+    update: Update, context: BotContext, *, keep_pending: bool = False
+) -> tuple[Supporter | None, Lang]:
+    """The supporter's stored record and language; abandons a half-typed signature by default."""
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    supporter = await services.storage.supporter(user.id)
+    if supporter is not None and supporter.pending is not None and not keep_pending:
+        await services.storage.set_pending(user.id, None, services.now())
+    return supporter, language_of(update, supporter)
+
+
+async def send(update: Update, context: BotContext, screen: Screen) -> Message:
+    """Send a screen as a new message in the current chat."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await context.bot.send_message(
+        chat.id,
+        screen.text,
+        parse_mode="HTML",
+        reply_markup=screen.markup,
+        link_preview_options=_NO_PREVIEW,
+    )
+
+
+async def show(update: Update, context: BotContext, screen: Screen) -> None:
+    """Replace the message whose button was tapped; send a new one where that is impossible."""
+    query = update.callback_query
+    if query is not None and query.message is not None and isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(
+                screen.text,
+                parse_mode="HTML",
+                reply_markup=screen.markup,
+                link_preview_options=_NO_PREVIEW,
+            )
+            return
+        except BadRequest as error:
+            if "not modified" in error.message.lower():
+                return  # the same button tapped twice: the screen is already right
+            log.info("could not edit a message (%s); sending a new one", error.message)
+    await send(update, context, screen)

@@ -1,0 +1,60 @@
+"""Everything else a supporter can send, so that nothing ends in silence."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.handlers.common import BotContext, language_of, load_supporter, send
+from bot.handlers.signature import receive_text
+from bot.views import Screen
+
+log = logging.getLogger(__name__)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """/help: what the bot does and its commands."""
+    _, lang = await load_supporter(update, context)
+    await send(update, context, context.services.views.note(lang, "help"))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command the bot does not have (admin commands look the same to non-admins)."""
+    _, lang = await load_supporter(update, context)
+    views = context.services.views
+    await send(update, context, views.note(lang, "unknown_command"))
+    await send(update, context, views.note(lang, "help"))
+
+
+async def free_text(update: Update, context: BotContext) -> None:
+    """Typed text: a signature being entered, or else a pointer to the buttons."""
+    if await receive_text(update, context):
+        return
+    _, lang = await load_supporter(update, context)
+    await send(update, context, context.services.views.note(lang, "free_text"))
+
+
+async def other_message(update: Update, context: BotContext) -> None:
+    """Stickers, photos, voice, files: the bot cannot read them, and says so."""
+    _, lang = await load_supporter(update, context)
+    await send(update, context, context.services.views.note(lang, "other_media"))
+
+
+async def group_message(update: Update, context: BotContext) -> None:
+    """In groups the bot only points to the private chat (supporters' data stays private)."""
+    lang = language_of(update, None)
+    await send(update, context, Screen(context.services.texts.message(lang, "private_only")))
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the failure without personal data; tell the supporter instead of going silent."""
+    log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    lang = language_of(update, None)
+    try:
+        # Button queries are answered by the router's `finally`, even when a route fails.
+        await send(update, context, context.services.views.note(lang, "error"))
+    except Exception:  # the error reply is best effort; the error itself is logged above
+        log.warning("could not tell the supporter about a failed update")

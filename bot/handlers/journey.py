@@ -1,0 +1,186 @@
+"""The supporter journey: case card, background, officials, channels, and "I sent it"."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.callbacks import Target
+from bot.content import LETTER_CHANNELS, CaseContent, Lang, Official
+from bot.handlers.common import BotContext, load_supporter, send, show
+from bot.signature import Signature
+from bot.views import is_open
+
+_UNSIGNED = Signature("none")
+
+
+class Outdated(Exception):
+    """A button refers to a case, official or channel the current content does not have."""
+
+
+def resolve(
+    context: BotContext, case_id: str, official_id: str | None = None
+) -> tuple[CaseContent, Official | None]:
+    """Look up ids from a button; raise Outdated for anything no longer in the content."""
+    case = context.services.content.case(case_id)
+    if case is None:
+        raise Outdated(case_id)
+    if official_id is None:
+        return case, None
+    official = case.case.official(official_id)
+    if official is None:
+        raise Outdated(official_id)
+    return case, official
+
+
+def resolve_target(
+    context: BotContext, args: tuple[str, ...]
+) -> tuple[CaseContent, Official, Target]:
+    """A channel view from button arguments, checked against the current content."""
+    target = Target.from_args(args)
+    if target is None:
+        raise Outdated(args)
+    case, official = resolve(context, target.case_id, target.official_id)
+    assert official is not None
+    if target.channel not in official.channels:
+        raise Outdated(target.channel)
+    if target.lang not in case.languages_for(official):
+        target = Target(
+            target.case_id, target.official_id, target.channel, case.languages_for(official)[0]
+        )
+    return case, official, target
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start and deep links (/start <case-id>): greeting and the case card or case list."""
+    services = context.services
+    _, lang = await load_supporter(update, context)
+    today = services.today()
+    case = services.content.case(context.args[0]) if context.args else None
+    if case is not None:
+        total = await services.storage.total_actions(case.case.id)
+        await send(update, context, services.views.welcome_case(lang, case, today, total))
+        return
+    totals = {
+        item.case.id: await services.storage.total_actions(item.case.id)
+        for item in services.views.listed_cases(today)
+    }
+    await send(update, context, services.views.welcome(lang, today, totals))
+
+
+async def send_menu(update: Update, context: BotContext, lang: Lang) -> None:
+    """The menu as a new message (after a note about an outdated button)."""
+    services = context.services
+    today = services.today()
+    totals = {
+        item.case.id: await services.storage.total_actions(item.case.id)
+        for item in services.views.listed_cases(today)
+    }
+    cases = services.views.listed_cases(today)
+    if len(cases) == 1:
+        case = cases[0]
+        screen = services.views.case_card(lang, case, today, totals[case.case.id])
+    else:
+        screen = services.views.case_list(lang, today)
+    await send(update, context, screen)
+
+
+async def show_menu(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
+    """The case list, or the only case's card."""
+    _, lang = await load_supporter(update, context)
+    services = context.services
+    today = services.today()
+    cases = services.views.listed_cases(today)
+    if len(cases) == 1:
+        total = await services.storage.total_actions(cases[0].case.id)
+        await show(update, context, services.views.case_card(lang, cases[0], today, total))
+    else:
+        await show(update, context, services.views.case_list(lang, today))
+
+
+async def show_case(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
+    """The case card: who, what, what we ask, the deadline, the total so far."""
+    _, lang = await load_supporter(update, context)
+    case, _ = resolve(context, args[0])
+    services = context.services
+    total = await services.storage.total_actions(case.case.id)
+    await show(update, context, services.views.case_card(lang, case, services.today(), total))
+
+
+async def show_background(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
+    """The additional information, as new messages so the case card stays in view."""
+    _, lang = await load_supporter(update, context)
+    case, _ = resolve(context, args[0])
+    for screen in context.services.views.background(lang, case):
+        await send(update, context, screen)
+
+
+async def show_official(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
+    """The channels to reach one official, with those already used ticked."""
+    _, lang = await load_supporter(update, context)
+    case, official = resolve(context, args[0], args[1])
+    assert official is not None and update.effective_user is not None
+    actions = await context.services.storage.actions_of(update.effective_user.id, case.case.id)
+    done = {a.channel for a in actions if a.official_id == official.id}
+    await show(update, context, context.services.views.official(lang, case, official, done))
+
+
+async def show_channel(
+    update: Update, context: BotContext, args: tuple[str, ...], *, new_message: bool = False
+) -> None:
+    """Everything to act through one channel; asks for a signature first for letters."""
+    supporter, lang = await load_supporter(update, context)
+    case, official, target = resolve_target(context, args)
+    services = context.services
+    signature = supporter.signature if supporter else None
+    if target.channel in LETTER_CHANNELS and signature is None:
+        await show(update, context, services.views.signature_question(lang, None, target))
+        return
+    assert update.effective_user is not None
+    actions = await services.storage.actions_of(update.effective_user.id, case.case.id)
+    done = any(a.official_id == official.id and a.channel == target.channel for a in actions)
+    screen = services.views.channel(
+        lang, case, official, target, signature or _UNSIGNED, services.today(), done
+    )
+    if new_message:
+        await send(update, context, screen)
+    else:
+        await show(update, context, screen)
+
+
+async def show_meaning(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
+    """The letter in the supporter's language, as a new message below the letter to send."""
+    supporter, lang = await load_supporter(update, context)
+    case, official, _ = resolve_target(context, args)
+    signature = supporter.signature if supporter and supporter.signature else _UNSIGNED
+    await send(update, context, context.services.views.meaning(lang, case, official, signature))
+
+
+async def record_action(update: Update, context: BotContext, args: tuple[str, ...]) -> str:
+    """ "I sent it": count the action once, thank, show the total and what to do next."""
+    supporter, lang = await load_supporter(update, context)
+    case, official, target = resolve_target(context, args)
+    services = context.services
+    views = services.views
+    if not is_open(case, services.today()):
+        total = await services.storage.total_actions(case.case.id)
+        await send(update, context, views.case_card(lang, case, services.today(), total))
+        return views.closed_toast(lang)
+    user = update.effective_user
+    assert user is not None
+    counted = await services.storage.record_action(
+        user.id, case.case.id, official.id, target.channel.value, services.now()
+    )
+    if not counted:
+        return views.already_counted(lang)
+    signature = supporter.signature if supporter and supporter.signature else _UNSIGNED
+    # Turn the confirm button of the letter into "Counted", keeping the letter in view.
+    await show(
+        update,
+        context,
+        views.channel(lang, case, official, target, signature, services.today(), True),
+    )
+    actions = await services.storage.actions_of(user.id, case.case.id)
+    done = {(a.official_id, a.channel) for a in actions}
+    total = await services.storage.total_actions(case.case.id)
+    await send(update, context, views.thanks(lang, case, official, total, done))
+    return views.texts.button(lang, "confirmed")

@@ -1,0 +1,74 @@
+"""How supporters sign: asked once before the first letter, changeable with /signature."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.callbacks import Target
+from bot.handlers.common import BotContext, load_supporter, send, show
+from bot.handlers.journey import Outdated, show_channel
+from bot.signature import MAX_CITY, MAX_NAME, Signature, clean_input
+from bot.storage import Pending, PendingStep
+
+
+async def signature_command(update: Update, context: BotContext) -> None:
+    """/signature: change how letters are signed."""
+    supporter, lang = await load_supporter(update, context)
+    current = supporter.signature if supporter else None
+    await send(update, context, context.services.views.signature_question(lang, current, None))
+
+
+async def choose_signature(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
+    """A signature button: 'none' saves at once; name and initials wait for typed text."""
+    supporter, lang = await load_supporter(update, context)
+    mode, rest = (args[0], args[1:]) if args else ("", ())
+    target = Target.from_args(rest) if rest else None
+    if (rest and target is None) or mode not in ("?", "name", "initials", "none"):
+        raise Outdated(args)
+    services = context.services
+    user = update.effective_user
+    assert user is not None
+    if mode == "?":
+        current = supporter.signature if supporter else None
+        await show(update, context, services.views.signature_question(lang, current, target))
+    elif mode == "none":
+        await services.storage.set_signature(user.id, Signature("none"), services.now())
+        await show(update, context, services.views.signature_saved(lang, Signature("none")))
+        if target is not None:
+            # A new message: the tapped one now confirms the signature.
+            await show_channel(update, context, rest, new_message=True)
+    else:
+        step: PendingStep = "name" if mode == "name" else "initials"
+        await services.storage.set_pending(user.id, Pending(step, rest), services.now())
+        await show(update, context, services.views.ask_text(lang, step))
+
+
+async def receive_text(update: Update, context: BotContext) -> bool:
+    """Typed text while a signature is awaited; False when nothing was awaited."""
+    supporter, lang = await load_supporter(update, context, keep_pending=True)
+    if supporter is None or supporter.pending is None:
+        return False
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    pending = supporter.pending
+    services = context.services
+    limit = MAX_CITY if pending.step == "city" else MAX_NAME
+    text = clean_input(message.text or "", limit)
+    if not text:
+        await send(update, context, services.views.ask_text(lang, pending.step))
+        return True
+    if pending.step == "initials":
+        next_step = Pending("city", pending.target, initials=text)
+        await services.storage.set_pending(user.id, next_step, services.now())
+        await send(update, context, services.views.ask_text(lang, "city"))
+        return True
+    if pending.step == "city":
+        signature = Signature("initials", pending.initials, text)
+    else:
+        signature = Signature("name", text)
+    await services.storage.set_signature(user.id, signature, services.now())
+    await send(update, context, services.views.signature_saved(lang, signature))
+    if pending.target:
+        await show_channel(update, context, pending.target, new_message=True)
+    return True

@@ -1,0 +1,132 @@
+"""Turning content into text: interface strings, dates, letters, and the limits they must fit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from html.parser import HTMLParser
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from twitter_text import parse_tweet
+
+from bot.content import DEFAULT_LANG, CaseContent, Lang, Official, UiStrings
+from bot.signature import Signature
+
+MAX_MESSAGE = 4096
+MAX_CALLBACK_DATA = 64
+MAX_COPY_TEXT = 256
+MAX_TWEET = 280
+MAX_CALLBACK_ANSWER = 200
+
+
+def plural(count: int, *forms: str) -> str:
+    """Pick the word form for a count: two forms (English) or three (Russian)."""
+    if len(forms) == 2:
+        return forms[0] if count == 1 else forms[1]
+    if len(forms) == 3:
+        if count % 10 == 1 and count % 100 != 11:
+            return forms[0]
+        if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+            return forms[1]
+        return forms[2]
+    raise ValueError("plural takes two (English) or three (Russian) forms")
+
+
+def _environment(*, autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=autoescape)
+    env.filters["plural"] = plural
+    return env
+
+
+class Texts:
+    """Interface strings compiled once; messages are HTML (autoescaped), buttons plain text."""
+
+    def __init__(self, strings: Mapping[Lang, UiStrings]) -> None:
+        html, plain = _environment(autoescape=True), _environment(autoescape=False)
+        self._strings = strings
+        self._messages = {
+            (lang, key): html.from_string(text)
+            for lang, table in strings.items()
+            for key, text in table.messages.items()
+        }
+        self._buttons = {
+            (lang, key): plain.from_string(text)
+            for lang, table in strings.items()
+            for key, text in table.buttons.items()
+        }
+
+    def message(self, lang: Lang, key: str, **context: Any) -> str:
+        """An HTML message; every value passed in is escaped unless it is already Markup."""
+        return self._messages[(lang, key)].render(context).strip()
+
+    def button(self, lang: Lang, key: str, **context: Any) -> str:
+        """A button label (plain text: Telegram does not parse HTML in buttons)."""
+        return self._buttons[(lang, key)].render(context).strip()
+
+    def commands(self, lang: Lang) -> dict[str, str]:
+        """The command menu for setMyCommands in this language."""
+        return dict(self._strings[lang].commands)
+
+    def date(self, lang: Lang, day: date) -> str:
+        """A date as people write it: '12 May 2022' (Russian adds the year mark)."""
+        month = self._strings[lang].months[day.month - 1]
+        return self.message(lang, "date", day=day.day, month=month, year=day.year)
+
+
+def local(texts: Mapping[Lang, Any], lang: Lang) -> Any:
+    """The text in this language, falling back to English where a translation is missing."""
+    return texts.get(lang, texts[DEFAULT_LANG])
+
+
+def handles(official: Official) -> str:
+    """The official's Twitter handles as they appear in a tweet."""
+    return " ".join(f"@{handle}" for handle in official.twitter)
+
+
+def render_template(
+    case: CaseContent, kind: str, lang: Lang, official: Official, signature: Signature
+) -> str:
+    """Render a case template (letter, email subject, tweet, call script) as plain text."""
+    template = case.templates[(kind, lang)]
+    return template.render(
+        salutation=local(official.salutation, lang),
+        official_name=local(official.name, lang),
+        official_title=local(official.title, lang),
+        person=local(case.case.person.name, lang),
+        handles=handles(official),
+        signature=signature.text,
+    ).strip()
+
+
+class _PlainText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(html: str) -> str:
+    """The text Telegram shows for an HTML message: tags dropped, entities decoded."""
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def telegram_length(html: str) -> int:
+    """Length as Telegram measures it after entity parsing (UTF-16 code units, the stricter)."""
+    return len(plain_text(html).encode("utf-16-le")) // 2
+
+
+def tweet_length(text: str) -> int:
+    """Length as X counts it: weighted characters, every URL 23."""
+    return int(parse_tweet(text).weightedLength)
+
+
+def markup(html: str) -> Markup:
+    """Mark an already-escaped HTML fragment as safe to embed in a message template."""
+    return Markup(html)

@@ -1,0 +1,51 @@
+"""How a supporter signs letters: full name, initials and city, or unsigned."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+SignatureMode = Literal["name", "initials", "none"]
+SIGNATURE_MODES: tuple[SignatureMode, ...] = ("name", "initials", "none")
+MAX_NAME = 64
+MAX_CITY = 64
+
+# Bidi overrides and isolates can make a signature display differently from what it is.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_input(text: str, limit: int) -> str:
+    """Normalise a typed name or city: no control or bidi characters, single spaces, capped."""
+    text = unicodedata.normalize("NFC", text)
+    text = _BIDI_CONTROLS.sub("", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in " \t\n")
+    text = " ".join(text.split())
+    return text[:limit].strip()
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A supporter's choice of signature, as used at the bottom of every letter and email."""
+
+    mode: SignatureMode
+    name: str = ""
+    city: str = ""
+
+    @property
+    def text(self) -> str:
+        """The signature line(s) as they appear under the letter; empty when unsigned."""
+        if self.mode == "name":
+            return self.name
+        if self.mode == "initials":
+            return f"{self.name}, {self.city}" if self.city else self.name
+        return ""
+
+
+#: Longest signatures of each kind, used at start-up to prove every letter fits Telegram.
+LONGEST_SIGNATURES = (
+    Signature("none"),
+    Signature("name", name="W" * MAX_NAME),
+    Signature("initials", name="W" * MAX_NAME, city="W" * MAX_CITY),
+)

@@ -1,0 +1,277 @@
+"""The SQLite database: every SQL statement of the bot lives in this module.
+
+Supporters' identities (Telegram ids, names, cities) are read and written only here, so that
+protecting them at rest is a change to this module alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import aiosqlite
+
+from bot.content import LANGS, Lang
+from bot.migrations import MIGRATIONS
+from bot.signature import SIGNATURE_MODES, Signature
+
+PendingStep = Literal["name", "initials", "city"]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Typed text the bot is waiting for (part of a signature), and where to go afterwards."""
+
+    step: PendingStep
+    target: tuple[str, ...] = ()
+    initials: str = ""
+
+
+@dataclass(frozen=True)
+class Supporter:
+    """What the bot keeps about one supporter."""
+
+    lang: Lang | None
+    signature: Signature | None
+    pending: Pending | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """One confirmed action, as shown to its supporter by /mydata."""
+
+    case_id: str
+    official_id: str
+    channel: str
+    created_at: datetime
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class Storage:
+    """One SQLite file in WAL mode, one connection, write transactions serialised."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        # One connection is shared by every handler: without this lock, statements of two
+        # concurrent transactions would interleave inside one SQLite transaction.
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Storage:
+        """Open (creating if needed) the database and bring its schema up to date."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        await connection.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives any crash of the process; only a power cut may lose
+        # the last commits. FULL would fsync on every tap.
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        storage = cls(connection)
+        await storage._migrate()
+        return storage
+
+    async def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        await self._db.close()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _migrate(self) -> None:
+        await self._db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        async with self._db.execute("SELECT version FROM schema_migrations") as cursor:
+            applied = {row[0] for row in await cursor.fetchall()}
+        for version, name, script in MIGRATIONS:
+            if version in applied:
+                continue
+            async with self._transaction() as db:
+                for statement in _statements(script):
+                    await db.execute(statement)
+                await db.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, _iso(datetime.now(UTC))),
+                )
+
+    async def schema_version(self) -> int:
+        """The highest migration applied."""
+        async with self._db.execute("SELECT max(version) FROM schema_migrations") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # -- identity ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(user_id: int) -> str:
+        """The database key of a Telegram user; the one place identities are turned into keys."""
+        return str(user_id)
+
+    async def _ensure_user(self, db: aiosqlite.Connection, user_id: int, now: datetime) -> str:
+        key = self._key(user_id)
+        await db.execute(
+            "INSERT INTO users (user_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (key, _iso(now)),
+        )
+        return key
+
+    # -- supporters -------------------------------------------------------------------------
+
+    async def supporter(self, user_id: int) -> Supporter | None:
+        """What is stored about this user, or None if nothing is."""
+        async with self._db.execute(
+            "SELECT lang, sign_mode, sign_name, sign_city, pending, created_at"
+            " FROM users WHERE user_key = ?",
+            (self._key(user_id),),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        lang, mode, name, city, pending, created = row
+        signature = None
+        if mode in SIGNATURE_MODES:
+            signature = Signature(mode, name or "", city or "")
+        return Supporter(
+            lang=lang if lang in LANGS else None,
+            signature=signature,
+            pending=_load_pending(pending),
+            created_at=datetime.fromisoformat(created),
+        )
+
+    async def set_language(self, user_id: int, lang: Lang, now: datetime) -> None:
+        """Remember the interface language the supporter chose."""
+        async with self._transaction() as db:
+            key = await self._ensure_user(db, user_id, now)
+            await db.execute("UPDATE users SET lang = ? WHERE user_key = ?", (lang, key))
+
+    async def set_signature(self, user_id: int, signature: Signature, now: datetime) -> None:
+        """Store how the supporter signs, and stop waiting for typed input."""
+        async with self._transaction() as db:
+            key = await self._ensure_user(db, user_id, now)
+            await db.execute(
+                "UPDATE users SET sign_mode = ?, sign_name = ?, sign_city = ?, pending = NULL"
+                " WHERE user_key = ?",
+                (signature.mode, signature.name or None, signature.city or None, key),
+            )
+
+    async def set_pending(self, user_id: int, pending: Pending | None, now: datetime) -> None:
+        """Remember what typed text the bot waits for (kept in the database across restarts)."""
+        async with self._transaction() as db:
+            key = await self._ensure_user(db, user_id, now)
+            await db.execute(
+                "UPDATE users SET pending = ? WHERE user_key = ?", (_dump_pending(pending), key)
+            )
+
+    async def forget(self, user_id: int) -> bool:
+        """Delete everything about this user; anonymous totals stay. True if anything existed."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM users WHERE user_key = ?", (self._key(user_id),)
+            )
+            return cursor.rowcount > 0
+
+    # -- actions ----------------------------------------------------------------------------
+
+    async def record_action(
+        self, user_id: int, case_id: str, official_id: str, channel: str, now: datetime
+    ) -> bool:
+        """Record a confirmed action exactly once; True if it is new and was counted."""
+        async with self._transaction() as db:
+            key = await self._ensure_user(db, user_id, now)
+            cursor = await db.execute(
+                "INSERT INTO actions (user_key, case_id, official_id, channel, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (key, case_id, official_id, channel, _iso(now)),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await db.execute(
+                "INSERT INTO action_counts (case_id, official_id, channel, day, count)"
+                " VALUES (?, ?, ?, ?, 1)"
+                " ON CONFLICT DO UPDATE SET count = count + 1",
+                (case_id, official_id, channel, now.astimezone(UTC).date().isoformat()),
+            )
+            async with db.execute(
+                "SELECT count(*) FROM actions WHERE user_key = ? AND case_id = ?",
+                (key, case_id),
+            ) as counted:
+                row = await counted.fetchone()
+            if row is not None and row[0] == 1:
+                await db.execute(
+                    "INSERT INTO supporter_counts (case_id, count) VALUES (?, 1)"
+                    " ON CONFLICT DO UPDATE SET count = count + 1",
+                    (case_id,),
+                )
+            return True
+
+    async def actions_of(self, user_id: int, case_id: str | None = None) -> list[ActionRecord]:
+        """The supporter's own confirmed actions, oldest first."""
+        query = "SELECT case_id, official_id, channel, created_at FROM actions WHERE user_key = ?"
+        params: tuple[Any, ...] = (self._key(user_id),)
+        if case_id is not None:
+            query += " AND case_id = ?"
+            params += (case_id,)
+        async with self._db.execute(query + " ORDER BY created_at, rowid", params) as cursor:
+            rows = await cursor.fetchall()
+        return [ActionRecord(r[0], r[1], r[2], datetime.fromisoformat(r[3])) for r in rows]
+
+    async def total_actions(self, case_id: str) -> int:
+        """The number Amnesty reports: every action ever confirmed on the case, counted once."""
+        async with self._db.execute(
+            "SELECT coalesce(sum(count), 0) FROM action_counts WHERE case_id = ?", (case_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def daily_counts(self, case_id: str) -> list[tuple[date, str, str, int]]:
+        """Anonymous counts per day, official and channel (no personal data)."""
+        async with self._db.execute(
+            "SELECT day, official_id, channel, count FROM action_counts WHERE case_id = ?"
+            " ORDER BY day, official_id, channel",
+            (case_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(date.fromisoformat(r[0]), r[1], r[2], int(r[3])) for r in rows]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script on semicolons (migrations hold no semicolons in strings)."""
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def _dump_pending(pending: Pending | None) -> str | None:
+    if pending is None:
+        return None
+    return json.dumps(
+        {"step": pending.step, "target": list(pending.target), "initials": pending.initials}
+    )
+
+
+def _load_pending(raw: str | None) -> Pending | None:
+    if not raw:
+        return None
+    data = json.loads(raw)
+    step = data.get("step")
+    if step not in ("name", "initials", "city"):
+        return None
+    return Pending(step, tuple(data.get("target", ())), data.get("initials", ""))
