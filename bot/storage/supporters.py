@@ -1,25 +1,17 @@
-"""The SQLite database: every SQL statement of the bot lives in this module.
-
-Supporters' identities (Telegram ids, names, cities) are read and written only here, so that
-protecting them at rest is a change to this module alone.
-"""
+"""Supporters, their settings and their confirmed actions (SQL for the journey)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any, Literal
 
 import aiosqlite
 
 from bot.content import LANGS, Lang
-from bot.migrations import MIGRATIONS
 from bot.signature import SIGNATURE_MODES, Signature
+from bot.storage.database import Database, iso
 
 PendingStep = Literal["name", "initials", "city"]
 
@@ -53,72 +45,13 @@ class ActionRecord:
     created_at: datetime
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+class Supporters:
+    """Reads and writes of supporters and their actions."""
 
-
-class Storage:
-    """One SQLite file in WAL mode, one connection, write transactions serialised."""
-
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._db = connection
-        # One connection is shared by every handler: without this lock, statements of two
-        # concurrent transactions would interleave inside one SQLite transaction.
-        self._write_lock = asyncio.Lock()
-
-    @classmethod
-    async def open(cls, path: Path) -> Storage:
-        """Open (creating if needed) the database and bring its schema up to date."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)
-        await connection.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives any crash of the process; only a power cut may lose
-        # the last commits. FULL would fsync on every tap.
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA busy_timeout=5000")
-        storage = cls(connection)
-        await storage._migrate()
-        return storage
-
-    async def close(self) -> None:
-        """Close the connection (checkpointing the WAL)."""
-        await self._db.close()
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._write_lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
-
-    async def _migrate(self) -> None:
-        await self._db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        async with self._db.execute("SELECT version FROM schema_migrations") as cursor:
-            applied = {row[0] for row in await cursor.fetchall()}
-        for version, name, script in MIGRATIONS:
-            if version in applied:
-                continue
-            async with self._transaction() as db:
-                for statement in _statements(script):
-                    await db.execute(statement)
-                await db.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    (version, name, _iso(datetime.now(UTC))),
-                )
-
-    async def schema_version(self) -> int:
-        """The highest migration applied."""
-        async with self._db.execute("SELECT max(version) FROM schema_migrations") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._db = database.connection
+        self._transaction = database.transaction
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -131,7 +64,7 @@ class Storage:
         key = self._key(user_id)
         await db.execute(
             "INSERT INTO users (user_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (key, _iso(now)),
+            (key, iso(now)),
         )
         return key
 
@@ -201,7 +134,7 @@ class Storage:
             cursor = await db.execute(
                 "INSERT INTO actions (user_key, case_id, official_id, channel, created_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (key, case_id, official_id, channel, _iso(now)),
+                (key, case_id, official_id, channel, iso(now)),
             )
             if cursor.rowcount == 0:
                 return False
@@ -252,11 +185,6 @@ class Storage:
         ) as cursor:
             rows = await cursor.fetchall()
         return [(date.fromisoformat(r[0]), r[1], r[2], int(r[3])) for r in rows]
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script on semicolons (migrations hold no semicolons in strings)."""
-    return [part.strip() for part in script.split(";") if part.strip()]
 
 
 def _dump_pending(pending: Pending | None) -> str | None:

@@ -1,0 +1,40 @@
+"""The storage layer: every SQL statement of the bot lives in this package.
+
+Supporters' identities (Telegram ids, names, cities) are read and written only here, so that
+protecting them at rest is a change to this package alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.storage.database import Database
+from bot.storage.supporters import (
+    ActionRecord,
+    Pending,
+    PendingStep,
+    Supporter,
+    Supporters,
+)
+
+__all__ = ["ActionRecord", "Pending", "PendingStep", "Storage", "Supporter"]
+
+
+class Storage(Supporters):
+    """The bot's database: one connection, and the query groups built on it."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
+
+    @classmethod
+    async def open(cls, path: Path) -> Storage:
+        """Open the database file and migrate it."""
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self._database.close()
+
+    async def schema_version(self) -> int:
+        """The highest migration applied."""
+        return await self._database.schema_version()

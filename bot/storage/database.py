@@ -1,0 +1,88 @@
+"""The SQLite connection: WAL mode, numbered migrations, serialised write transactions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+from bot.migrations import MIGRATIONS
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps are stored as UTC ISO-8601 text, which sorts in time order."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class Database:
+    """One SQLite file in WAL mode, one connection, write transactions serialised."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+        # One connection is shared by every handler: without this lock, statements of two
+        # concurrent transactions would interleave inside one SQLite transaction.
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating if needed) the database and bring its schema up to date."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        await connection.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives any crash of the process; only a power cut may lose
+        # the last commits. FULL would fsync on every tap.
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        database = cls(connection)
+        await database._migrate()
+        return database
+
+    async def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        await self.connection.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (BEGIN IMMEDIATE), committed on success, rolled back on error."""
+        async with self._write_lock:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.execute("ROLLBACK")
+                raise
+            await self.connection.execute("COMMIT")
+
+    async def _migrate(self) -> None:
+        await self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        async with self.connection.execute("SELECT version FROM schema_migrations") as cursor:
+            applied = {row[0] for row in await cursor.fetchall()}
+        for version, name, script in MIGRATIONS:
+            if version in applied:
+                continue
+            async with self.transaction() as db:
+                for statement in _statements(script):
+                    await db.execute(statement)
+                await db.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, iso(datetime.now(UTC))),
+                )
+
+    async def schema_version(self) -> int:
+        """The highest migration applied."""
+        async with self.connection.execute("SELECT max(version) FROM schema_migrations") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script on semicolons (migrations hold no semicolons in strings)."""
+    return [part.strip() for part in script.split(";") if part.strip()]
