@@ -100,11 +100,11 @@ class Official(Frozen):
 
     @property
     def channels(self) -> list[Channel]:
-        """Channels in the order the bot offers them, only those the document gives."""
+        """Channels the document gives, quickest first (the order the bot offers them)."""
         given = {
-            Channel.POST: bool(self.address),
             Channel.EMAIL: self.email is not None,
             Channel.TWEET: bool(self.twitter),
+            Channel.POST: bool(self.address),
             Channel.FAX: self.fax is not None,
             Channel.PHONE: self.phone is not None,
             Channel.FACEBOOK: self.facebook is not None,
