@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -12,17 +11,21 @@ SIGNATURE_MODES: tuple[SignatureMode, ...] = ("name", "initials", "none")
 MAX_NAME = 64
 MAX_CITY = 64
 
-# Bidi overrides and isolates can make a signature display differently from what it is.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Joiners shape emoji and some scripts; every other format character (zero-width spaces,
+# bidi overrides that make a name display as something else) is dropped.
+_KEPT_FORMAT = frozenset("\u200c\u200d")
 
 
 def clean_input(text: str, limit: int) -> str:
-    """Normalise a typed name or city: no control or bidi characters, single spaces, capped."""
+    """Normalise a typed name or city; empty if nothing readable is left."""
     text = unicodedata.normalize("NFC", text)
-    text = _BIDI_CONTROLS.sub("", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in " \t\n")
-    text = " ".join(text.split())
-    return text[:limit].strip()
+    text = "".join(
+        ch
+        for ch in text
+        if unicodedata.category(ch) not in ("Cc", "Cf") or ch in _KEPT_FORMAT or ch in " \t\n"
+    )
+    text = " ".join(text.split())[:limit].strip()
+    return text if any(ch.isalnum() for ch in text) else ""
 
 
 @dataclass(frozen=True)

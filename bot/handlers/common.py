@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock, appeal_day
 from bot.content import Content, Lang
-from bot.render import Texts
+from bot.render import Texts, plain_text
 from bot.settings import Settings
 from bot.storage import Storage, Supporter
 from bot.views import Screen, Views
@@ -106,7 +106,9 @@ async def send(update: Update, context: BotContext, screen: Screen) -> Message:
 async def show(update: Update, context: BotContext, screen: Screen) -> None:
     """Replace the message whose button was tapped; send a new one where that is impossible."""
     query = update.callback_query
-    if query is not None and query.message is not None and isinstance(query.message, Message):
+    if query is not None and isinstance(query.message, Message):
+        if _unchanged(query.message, screen):
+            return  # the same button tapped twice: the screen is already right
         try:
             await query.message.edit_text(
                 screen.text,
@@ -120,3 +122,8 @@ async def show(update: Update, context: BotContext, screen: Screen) -> None:
                 return  # the same button tapped twice: the screen is already right
             log.info("could not edit a message (%s); sending a new one", error.message)
     await send(update, context, screen)
+
+
+def _unchanged(message: Message, screen: Screen) -> bool:
+    """Whether editing `message` into `screen` would change nothing (Telegram refuses that)."""
+    return message.text == plain_text(screen.text) and message.reply_markup == screen.markup
