@@ -24,7 +24,7 @@ from bot.render import (
     telegram_length,
     tweet_length,
 )
-from bot.signature import LONGEST_SIGNATURES
+from bot.signature import LONGEST_SIGNATURES, Signature
 from bot.views import Screen, Views
 
 #: Longest possible bot username, so deep links in checked screens are worst-case long.
@@ -101,12 +101,9 @@ def _check_official(
     official_id: str,
     lang: Lang,
     letter_lang: Lang,
-    signature: object,
+    signature: Signature,
     days: list[date],
 ) -> list[str]:
-    from bot.signature import Signature
-
-    assert isinstance(signature, Signature)
     official = item.case.official(official_id)
     assert official is not None
     problems = []
@@ -120,7 +117,8 @@ def _check_official(
             for done in (False, True):
                 screen = views.channel(lang, item, official, target, signature, today, done)
                 problems += _check_screen(screen, where)
-        problems += _check_screen(views.meaning(lang, item, official, signature), where)
+        if lang in item.letter_languages:
+            problems += _check_screen(views.meaning(lang, item, official, signature), where)
     return problems
 
 

@@ -80,7 +80,12 @@ async def test_russian_supporter_tweets_and_calls_the_ambassador(bot: BotUnderTe
     assert "12 мая 2022 г." in card.text and "осталось 7 дней" in card.text
     [official] = await olga.click("Посол Республики Казахстан")
     assert official.button_texts[:6] == [
-        "✉️ Email", "🐦 Твит", "📮 Письмо по почте", "📞 Звонок", "👍 Facebook", "⬅️ К акции",
+        "✉️ Email",
+        "🐦 Твит",
+        "📮 Письмо по почте",
+        "📞 Звонок",
+        "👍 Facebook",
+        "⬅️ К акции",
     ]
 
     [tweet] = await olga.click("🐦 Твит")
@@ -96,16 +101,17 @@ async def test_russian_supporter_tweets_and_calls_the_ambassador(bot: BotUnderTe
     assert "202 232 5488" in call.text
     script = call.text.split("в трёх фразах:\n", 1)[1].split("\nГоворите", 1)[0]
     assert len(script.strip().splitlines()) == 3
-    assert olga.button("Скопировать номер телефона", call)["copy_text"] == {
-        "text": "202 232 5488"
-    }
+    assert olga.button("Скопировать номер телефона", call)["copy_text"] == {"text": "202 232 5488"}
     await olga.click("✅ Я позвонил(а)")
     await olga.click("Другой способ")
     [facebook] = await olga.click("👍 Facebook")
     assert olga.button("Открыть страницу Facebook", facebook)["url"] == (
         "https://www.facebook.com/KazakhEmbassyDC"
     )
-    assert sorted(actions(bot)) == [("ua-31-22", "ambassador", "h"), ("ua-31-22", "ambassador", "t")]
+    assert sorted(actions(bot)) == [
+        ("ua-31-22", "ambassador", "h"),
+        ("ua-31-22", "ambassador", "t"),
+    ]
 
 
 async def test_letter_by_post_has_address_date_salutation_and_full_name(
@@ -268,7 +274,9 @@ async def test_background_on_demand(bot: BotUnderTest) -> None:
         assert any("8,000" in m.text or "8000" in m.text for m in sent)
 
 
-async def test_command_menu_is_set_in_both_languages(bot: BotUnderTest, fake: FakeTelegram) -> None:
+async def test_command_menu_is_set_in_both_languages(
+    bot: BotUnderTest, fake: FakeTelegram
+) -> None:
     calls = fake.calls_to("setMyCommands")
     languages = {call.params.get("language_code") for call in calls}
     assert {None, "en", "ru"} <= languages

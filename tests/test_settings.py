@@ -1,0 +1,83 @@
+"""Settings and start-up: one clear line and exit code 2 for a bad setting; no token in logs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.logs import RedactToken
+from tests.harness import ROOT
+
+
+def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env=clean | env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "error: setting BOT_TOKEN is required but not set"),
+        ({"BOT_TOKEN": "x", "BOT_ADMINS": "12,abc"}, "setting BOT_ADMINS is invalid"),
+        ({"BOT_TOKEN": "x", "BOT_API_URL": "ftp://example"}, "setting BOT_API_URL is invalid"),
+    ],
+)
+def test_a_bad_setting_is_one_line_and_exit_code_2(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    result = run_bot(env, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_come_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("BOT_ADMINS=oops\n", encoding="utf-8")
+    result = run_bot({"BOT_TOKEN": "x"}, tmp_path)
+    assert result.returncode == 2 and "BOT_ADMINS" in result.stderr
+
+
+def test_broken_content_stops_start_up_naming_the_file(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    (content / "strings").mkdir(parents=True)
+    result = run_bot(
+        {
+            "BOT_TOKEN": "123:abc",
+            "BOT_CONTENT_DIR": str(content),
+            "BOT_API_URL": "http://127.0.0.1:9",
+        },
+        tmp_path,
+    )
+    assert result.returncode == 1
+    assert "strings/en.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_token_is_redacted_from_log_lines(caplog: pytest.LogCaptureFixture) -> None:
+    token = "123456:SECRET-token"
+    logger = logging.getLogger("test.redact")
+    record = logger.makeRecord(
+        "test.redact",
+        logging.INFO,
+        __file__,
+        1,
+        "POST https://api.telegram.org/bot%s/getMe",
+        (token,),
+        None,
+    )
+    RedactToken(token).filter(record)
+    assert token not in record.getMessage()
+    assert "bot[token]/getMe" in record.getMessage()
