@@ -1,0 +1,864 @@
+"""Turn an Amnesty Urgent Action document into a case folder the bot can serve.
+
+Organizers receive each Urgent Action as a Word or text document. Copying names, addresses
+and handles by hand is where mistakes creep in, so the importer copies them mechanically.
+It never invents: whatever it cannot find is left empty and reported as a warning, and an
+empty required field makes `load_content` fail with the file and the field named, so a
+half-imported case cannot be served by accident. Translations stay a human step.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.content import _EMAIL, LANGS
+
+#: What `ua-<number>` case ids and official ids must look like (as `bot.content` checks).
+_CASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
+_HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+_FACEBOOK = re.compile(r"^[A-Za-z0-9.]{1,50}$")
+
+_ARTEFACT = re.compile(r"\[bookmark: [^\]]*\]")
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f\u2009\u200a]+")
+
+_HEADER = re.compile(r"^(further information on )?urgent action\b", re.IGNORECASE)
+_TAKE_ACTION = re.compile(r"^take action\b", re.IGNORECASE)
+_DEAR = re.compile(r"^dear\s+\S", re.IGNORECASE)
+_CLOSING = re.compile(
+    r"^((yours\s+)?(sincerely|faithfully|truly|respectfully)( yours)?"
+    r"|(kind|best|warm)?\s*regards|with respect)\s*[,.]?$",
+    re.IGNORECASE,
+)
+_ADDITIONAL = re.compile(r"^additional information\b", re.IGNORECASE)
+_NUMBERED = re.compile(r"^\d{1,2}[.)]\s*")
+_CLICK_HERE = re.compile(r"^click here\b", re.IGNORECASE)
+_UA_NUMBER = re.compile(
+    r"\b(?:urgent\s+action|UA)\s*(?:no\.?|number|#)?\s*:?\s*(\d{1,3}\.\d{2})\b", re.IGNORECASE
+)
+_FOOTER = {
+    "languages": re.compile(
+        r"^preferred languages? to address (the )?targets?\s*:\s*(?P<value>.*)$", re.IGNORECASE
+    ),
+    "deadline": re.compile(r"^please take action\b.*\buntil\s*:\s*(?P<value>.*)$", re.IGNORECASE),
+    "person": re.compile(r"^name and (pre)?pronouns?\s*:\s*(?P<value>.*)$", re.IGNORECASE),
+    "previous": re.compile(r"^links? to previous uas?\s*:\s*(?P<value>.*)$", re.IGNORECASE),
+}
+_KEY_LINE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z -]{0,20}?)\s*:\s*(?P<value>.*)$")
+_KEYS = {
+    "fax": "fax",
+    "phone": "phone",
+    "tel": "phone",
+    "telephone": "phone",
+    "email": "email",
+    "e-mail": "email",
+    "twitter": "twitter",
+    "x": "twitter",
+    "facebook": "facebook",
+    "salutation": "salutation",
+    "instagram": "instagram",
+}
+
+_LANGUAGE_CODES = {
+    "english": "en",
+    "russian": "ru",
+    "french": "fr",
+    "spanish": "es",
+    "arabic": "ar",
+    "chinese": "zh",
+    "mandarin": "zh",
+    "german": "de",
+    "portuguese": "pt",
+    "turkish": "tr",
+    "ukrainian": "uk",
+    "kazakh": "kk",
+    "uzbek": "uz",
+    "italian": "it",
+    "persian": "fa",
+    "farsi": "fa",
+    "belarusian": "be",
+    "azerbaijani": "az",
+    "armenian": "hy",
+    "georgian": "ka",
+    "kyrgyz": "ky",
+    "tajik": "tg",
+    "turkmen": "tk",
+    "japanese": "ja",
+    "korean": "ko",
+    "vietnamese": "vi",
+    "thai": "th",
+    "indonesian": "id",
+    "hindi": "hi",
+    "urdu": "ur",
+    "bengali": "bn",
+    "burmese": "my",
+    "polish": "pl",
+    "hebrew": "he",
+    "greek": "el",
+}
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTHS = {
+    name: number for number, full in enumerate(_MONTH_NAMES, start=1) for name in (full, full[:3])
+} | {"sept": 9}
+
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as prose, so long lists stay readable."""
+    return frozenset(text.split())
+
+
+#: Capitalised words that belong to an official's title, never to a person's name.
+_TITLE_WORDS = _words(
+    """
+    president vice prime minister ambassador prosecutor general attorney governor mayor
+    chairman chairwoman chairperson chair head chief director deputy secretary commissioner
+    judge justice speaker king queen emir prince princess excellency his her mr mrs ms miss
+    dr h.e. hon. honourable honorable ombudsman ombudsperson commander colonel officer warden
+    superintendent senator member parliament council office ministry embassy republic
+    federation state states united kingdom foreign internal interior affairs home defence
+    defense security human rights national federal supreme court police service permanent
+    representative mission consul consulate high commission public health education labour
+    labor information development social economy finance penitentiary prison prisons
+    administration agency committee department bureau investigation investigative
+    presidential executive
+    """
+)
+_CONNECTORS = _words("of for to the and on in at de")
+_PARTICLES = _words("da de del della der di do dos du van von bin ibn al el la le ter")
+_HONORIFICS = _words("mr mrs ms miss dr madam madame sir your his her excellency")
+
+
+class DocumentError(Exception):
+    """The document cannot be imported at all; the message says what to do."""
+
+
+@dataclass
+class ParsedOfficial:
+    """One official as the document gives them; empty strings mean 'not found'."""
+
+    id: str
+    heading: str
+    title: str
+    name: str
+    address: list[str] = field(default_factory=list)
+    email: str | None = None
+    fax: str | None = None
+    phone: str | None = None
+    twitter: list[str] = field(default_factory=list)
+    facebook: str | None = None
+    salutation: str = ""
+
+
+@dataclass
+class ParsedCase:
+    """Everything found in a document, plus warnings about what was not found or unsure."""
+
+    ua_number: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    ask: str | None = None
+    person_name: str | None = None
+    pronouns: str | None = None
+    deadline: date | None = None
+    #: Preferred languages as codes, in the document's order; may include ones the bot lacks.
+    languages: list[str] = field(default_factory=list)
+    previous_ua: str | None = None
+    background: list[str] = field(default_factory=list)
+    officials: list[ParsedOfficial] = field(default_factory=list)
+    #: The letter's opening as written ("Dear Mr President"), without the trailing comma.
+    letter_salutation: str | None = None
+    #: The letter's paragraphs between the opening and the closing line.
+    letter: list[str] = field(default_factory=list)
+    letter_closing: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def case_id(self) -> str | None:
+        """The default case id, `ua-31-22` for Urgent Action 31.22."""
+        return f"ua-{self.ua_number.replace('.', '-')}" if self.ua_number else None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What `import_document` wrote, and what the organizer still has to check or fill in."""
+
+    case_id: str
+    directory: Path
+    warnings: list[str]
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def read_document(path: Path) -> str:
+    """The document's text, from UTF-8 `.txt` (BOM and CRLF tolerated) or Word `.docx`."""
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        try:
+            raw = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DocumentError(
+                f"{path}: not UTF-8 text; save it as UTF-8 and try again"
+            ) from None
+        except OSError as error:
+            raise DocumentError(f"{path}: cannot be read: {error.strerror}") from None
+        return raw.replace("\r\n", "\n").replace("\r", "\n")
+    if suffix == ".docx":
+        try:
+            # Imported here: only organizers importing Word files need python-docx.
+            docx: Any = importlib.import_module("docx")
+        except ImportError:
+            raise DocumentError(
+                f"{path}: reading .docx needs python-docx: run `pip install python-docx`"
+            ) from None
+        try:
+            document = docx.Document(str(path))
+        except Exception as error:  # python-docx raises several unrelated types
+            raise DocumentError(f"{path}: not a readable Word document: {error}") from None
+        return "\n".join(_docx_lines(document)).replace("\r\n", "\n").replace("\r", "\n")
+    raise DocumentError(f"{path}: only .txt and .docx documents can be imported")
+
+
+def _docx_lines(document: Any) -> list[str]:
+    """Paragraphs in document order; each table cell becomes a block, as officials often are."""
+    lines: list[str] = []
+    for item in document.iter_inner_content():
+        if hasattr(item, "rows"):
+            seen: set[int] = set()
+            for row in item.rows:
+                for cell in row.cells:
+                    if id(cell._tc) not in seen:  # a merged cell is listed once per column
+                        seen.add(id(cell._tc))
+                        lines += [str(cell.text), ""]
+        else:
+            lines.append(str(item.text))
+    return lines
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+def _clean_lines(text: str) -> list[str]:
+    """Lines without conversion artefacts, odd spaces or line-ending differences."""
+    text = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
+    text = _ARTEFACT.sub("", text)
+    return [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+
+
+def _find(
+    lines: list[str], pattern: re.Pattern[str], start: int = 0, end: int | None = None
+) -> int:
+    """Index of the first line from `start` matching `pattern`, or -1."""
+    for index in range(start, len(lines) if end is None else end):
+        if pattern.search(lines[index]):
+            return index
+    return -1
+
+
+def _sentence_case(title: str, body: str) -> str:
+    """An ALL-CAPS title made readable, capitalising words only as the body capitalises them."""
+    if any(char.islower() for char in title):
+        return title
+    lower: set[str] = set()
+    proper: dict[str, str] = {}
+    for match in _WORD.finditer(body):
+        word, at = match.group(0), match.start() - 1
+        while at >= 0 and body[at] == " ":
+            at -= 1
+        if word[0].islower():
+            lower.add(word.lower())
+        elif at >= 0 and body[at] not in '.!?:;“"(':  # a capital mid-sentence marks a name
+            proper[word.lower()] = word
+    proper = {key: word for key, word in proper.items() if key not in lower}
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return proper.get(word.lower(), word.lower())
+
+    readable = _WORD.sub(fix, title)
+    return readable[:1].upper() + readable[1:]
+
+
+def _sentences(paragraph: str) -> list[str]:
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z“\"(])", paragraph)
+
+
+_ASK_SPLIT = re.compile(
+    r"^(?P<lead>.*\bbelieves\b.*?),?\s+and\s+(?P<ask>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
+    r"\s+(?:should|must)\s.+)$"
+)
+_ASK = re.compile(
+    r"\b(should|must)\b.*\breleased?\b|\bcalls? (on|for)\b|\bbelieves\b.*\b(should|must)\b"
+    r"|\burges?\b",
+    re.IGNORECASE,
+)
+
+
+def _split_ask(summary: str) -> tuple[str, str | None]:
+    """The summary and the ask, taken from the summary's last sentence when it asks."""
+    sentences = _sentences(summary)
+    last = sentences[-1]
+    split = _ASK_SPLIT.match(last)
+    if split:
+        lead = split.group("lead").rstrip(",")
+        return " ".join([*sentences[:-1], f"{lead}."]), split.group("ask")
+    if _ASK.search(last):
+        rest = " ".join(sentences[:-1])
+        return rest or summary, last
+    return summary, None
+
+
+def _parse_date(value: str) -> date | None:
+    value = value.strip().rstrip(".")
+    numbers = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", value)
+    month_first = re.search(r"\b([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", value)
+    day_first = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})\b", value)
+    try:
+        if numbers:
+            return date(int(numbers[1]), int(numbers[2]), int(numbers[3]))
+        if month_first and month_first[1].lower() in _MONTHS:
+            month = _MONTHS[month_first[1].lower()]
+            return date(int(month_first[3]), month, int(month_first[2]))
+        if day_first and day_first[2].lower() in _MONTHS:
+            return date(int(day_first[3]), _MONTHS[day_first[2].lower()], int(day_first[1]))
+    except ValueError:
+        return None
+    return None
+
+
+def _is_capitalised(token: str) -> bool:
+    return token[:1].isupper() and all(c.isalpha() or c in "-'’." for c in token)
+
+
+def _split_heading(heading: str) -> tuple[str, str, bool]:
+    """Title and name from 'President of Kazakhstan Kassym-Jomart Tokayev', and whether sure."""
+    if ", " in heading:
+        before, after = heading.split(", ", 1)
+        tokens = [t for t in before.split() if t.lower() not in _HONORIFICS]
+        if 2 <= len(tokens) <= 3 and all(
+            _is_capitalised(t) and t.lower() not in _TITLE_WORDS for t in tokens
+        ):
+            return after.strip(), " ".join(tokens), True
+    tokens = heading.split()
+    start = len(tokens)
+    while start > 0:
+        token = tokens[start - 1]
+        if _is_capitalised(token):
+            start -= 1
+        elif token in _PARTICLES and start - 1 > 0 and start < len(tokens):
+            if not _is_capitalised(tokens[start - 2]):
+                break
+            start -= 1
+        else:
+            break
+    if 0 < start < len(tokens) and tokens[start - 1].lower() in _CONNECTORS:
+        start += 1  # "President of Kazakhstan ...": the word after "of" is the title's
+    while start < len(tokens) and tokens[start].lower() in _TITLE_WORDS:
+        start += 1
+    title, name = " ".join(tokens[:start]), " ".join(tokens[start:])
+    if all(token.lower().rstrip(".") in _HONORIFICS for token in tokens[:start]):
+        title = ""  # "Mr Yerzhan Ashikbayev" says nothing about the office
+    return title, name, len(tokens) - start == 2
+
+
+def _official_id(title: str, taken: set[str]) -> str:
+    words = [w for w in re.findall(r"[a-z0-9]+", title.lower()) if w not in _CONNECTORS]
+    candidates = [words[0][:16]] if words else ["official"]
+    if len(words) > 1:
+        candidates.append(f"{words[0]}-{words[-1]}"[:16].rstrip("-"))
+    for candidate in candidates:
+        if candidate not in taken:
+            return candidate
+    number = 2
+    while f"{candidates[0][:13]}-{number}" in taken:
+        number += 1
+    return f"{candidates[0][:13]}-{number}"
+
+
+def _handles(value: str, where: str, warnings: list[str]) -> list[str]:
+    handles = []
+    for item in re.split(r"[;,\s]+", value):
+        if not item:
+            continue
+        url = re.match(r"^(?:https?://)?(?:www\.)?(?:twitter|x)\.com/([^/?#]+)", item)
+        handle = (url[1] if url else item).lstrip("@")
+        if _HANDLE.match(handle):
+            handles.append(handle)
+        else:
+            warnings.append(f"{where}: {item!r} is not a Twitter handle; ignored")
+    return handles
+
+
+def _facebook(value: str, where: str, warnings: list[str]) -> str | None:
+    url = re.match(r"^(?:https?://)?(?:[a-z]+\.)?facebook\.com/([^/?#]+)", value.strip())
+    page = (url[1] if url else value.strip()).lstrip("@")
+    if _FACEBOOK.match(page):
+        return page
+    warnings.append(f"{where}: cannot read a Facebook page name from {value!r}; ignored")
+    return None
+
+
+def _read_channel(official: ParsedOfficial, key: str, value: str, warnings: list[str]) -> None:
+    """Store one 'Key: value' line of an official's block."""
+    where = f"officials.{official.id}"
+    if key == "email":
+        emails = [e.rstrip(".") for e in re.split(r"[;,\s]+", value) if e]
+        for bad in [e for e in emails if not _EMAIL.match(e)]:
+            warnings.append(f"{where}: {bad!r} is not an email address; ignored")
+        for extra in [e for e in emails if _EMAIL.match(e)]:
+            if official.email is None:
+                official.email = extra
+            else:
+                warnings.append(
+                    f"{where}: a second email address {extra!r} was left out (the bot offers "
+                    f"one per official); kept {official.email!r}"
+                )
+    elif key == "twitter":
+        official.twitter += _handles(value, where, warnings)
+    elif key == "facebook":
+        official.facebook = _facebook(value, where, warnings)
+    elif key == "salutation":
+        official.salutation = value.rstrip(",!:;. ")
+    elif key == "instagram":
+        warnings.append(f"{where}: Instagram is not a channel the bot offers; ignored")
+    elif key == "fax":
+        official.fax = value or None
+    else:
+        official.phone = value or None
+
+
+def _parse_official(block: list[str], taken: set[str], warnings: list[str]) -> ParsedOfficial:
+    """An official from their block: heading, address lines, then 'Key: value' lines."""
+    heading = block[0]
+    title, name, sure = _split_heading(heading)
+    official = ParsedOfficial(
+        id=_official_id(title, taken), heading=heading, title=title, name=name
+    )
+    where = f"officials.{official.id}"
+    if not name:
+        warnings.append(f"{where}: no name found in {heading!r}; fill in name.en in case.yaml")
+    elif not title:
+        warnings.append(f"{where}: no title found in {heading!r}; fill in title.en in case.yaml")
+    elif not sure:
+        warnings.append(
+            f"{where}: unsure where the title ends in {heading!r}: read title {title!r} and "
+            f"name {name!r}; check title.en and name.en in case.yaml"
+        )
+    address: list[str] = []
+    in_keys = False
+    for line in block[1:]:
+        match = _KEY_LINE.match(line)
+        key = _KEYS.get(match["key"].strip().lower()) if match else None
+        if key is not None and match is not None:
+            in_keys = True
+            _read_channel(official, key, match["value"].strip(), warnings)
+        elif match is not None and len(match["key"].split()) <= 2:
+            warnings.append(
+                f"{where}: unrecognised line {line!r}; ignored (add it by hand if it belongs "
+                "to the address)"
+            )
+        elif in_keys:
+            warnings.append(f"{where}: line {line!r} after the contact details; ignored")
+        else:
+            address.append(line)
+    official.address = [heading, *address] if address else []
+    if not address:
+        warnings.append(f"{where}: no postal address; the bot will not offer a letter by post")
+    if official.email is None:
+        warnings.append(
+            f"{where}: no email address; the bot will not offer email to this official"
+        )
+    return official
+
+
+def _addressees(salutation: str) -> set[str]:
+    """The words that say whom 'Dear Mr President' is for: {'president'}."""
+    words = _WORD.findall(salutation.lower())
+    return {w for w in words[1:] if w not in _HONORIFICS and w not in {"and", "or", "the"}}
+
+
+def _apply_letter_salutation(parsed: ParsedCase) -> None:
+    """Officials without a 'Salutation:' line get the letter's opening only if it is theirs."""
+    opening = parsed.letter_salutation
+    for official in parsed.officials:
+        if official.salutation:
+            continue
+        if opening:
+            wanted = _addressees(opening)
+            theirs = set(_WORD.findall(official.heading.lower()))
+            if not wanted or wanted & theirs:
+                official.salutation = opening
+                continue
+        letter = f"the letter's {opening!r} is not for them" if opening else "there is no letter"
+        parsed.warnings.append(
+            f"officials.{official.id}: no 'Salutation:' line and {letter}; fill in "
+            "salutation.en in case.yaml (for example 'Dear Minister')"
+        )
+
+
+def _official_blocks(lines: list[str]) -> list[list[str]]:
+    """Blank-line separated blocks, after the TAKE ACTION list's instructions."""
+    start = 0
+    while start < len(lines) and (
+        not lines[start]
+        or _NUMBERED.match(lines[start])
+        or _CLICK_HERE.match(lines[start])
+        or len(lines[start].split()) > 12
+    ):
+        start += 1
+    blocks: list[list[str]] = [[]]
+    for line in lines[start:]:
+        if not line:
+            blocks.append([])
+        elif not _CLICK_HERE.match(line):
+            blocks[-1].append(line)
+    return [block for block in blocks if block]
+
+
+def _parse_languages(value: str, warnings: list[str]) -> list[str]:
+    codes: list[str] = []
+    for name in re.split(r"\s*(?:,|;|/|\band\b|\bor\b)\s*", value.strip().rstrip(".")):
+        if not name:
+            continue
+        code = _LANGUAGE_CODES.get(name.lower())
+        if code is None:
+            warnings.append(f"languages: unknown language {name!r}; add its code by hand")
+        elif code not in codes:
+            codes.append(code)
+    return codes
+
+
+def parse_document(text: str) -> ParsedCase:
+    """Everything the document states, in the fields a case needs, without the filesystem."""
+    lines = _clean_lines(text)
+    parsed = ParsedCase()
+    warn = parsed.warnings.append
+    body = " ".join(lines)
+
+    number = _UA_NUMBER.search(body)
+    if number:
+        parsed.ua_number = number[1]
+    else:
+        warn("no UA number ('Urgent Action NN.YY') found; fill in ua_number in case.yaml")
+
+    header = _find(lines, _HEADER)
+    title_at = next((i for i in range(header + 1, len(lines)) if lines[i]), -1)
+    summary_end = title_at
+    if header < 0 or title_at < 0:
+        warn("no 'URGENT ACTION' heading and title found; fill in title.en in case.yaml")
+    else:
+        raw_title = lines[title_at]
+        parsed.title = _sentence_case(raw_title, " ".join(lines[title_at + 1 :]))
+        summary_lines = []
+        for line in lines[title_at + 1 :]:
+            if not line or _TAKE_ACTION.match(line):
+                break
+            summary_lines.append(line)
+        summary_end = title_at + 1 + len(summary_lines)
+        if summary_lines:
+            parsed.summary, parsed.ask = _split_ask(" ".join(summary_lines))
+        else:
+            warn("no summary paragraph after the title; fill in summary.en in case.yaml")
+    if parsed.summary and parsed.ask is None:
+        warn(
+            "no ask found in the summary (a sentence like '... should be released'); "
+            "fill in ask.en in case.yaml"
+        )
+    elif parsed.summary is None:
+        warn("no ask found; fill in ask.en in case.yaml")
+
+    take = _find(lines, _TAKE_ACTION, max(summary_end, 0))
+    officials_from = take + 1 if take >= 0 else max(summary_end, 0)
+    dear = _find(lines, _DEAR, officials_from)
+    additional = _find(lines, _ADDITIONAL, max(dear, officials_from))
+    footer_at = min(
+        [i for i in (_find(lines, p, officials_from) for p in _FOOTER.values()) if i >= 0]
+        or [len(lines)]
+    )
+    ends = [i for i in (dear, additional, footer_at) if i >= 0]
+    officials_to = min(ends) if ends else len(lines)
+
+    taken: set[str] = set()
+    for block in _official_blocks(lines[officials_from:officials_to]):
+        official = _parse_official(block, taken, parsed.warnings)
+        taken.add(official.id)
+        parsed.officials.append(official)
+    if not parsed.officials:
+        warn(
+            "no officials found between 'TAKE ACTION' and the letter; add them to officials "
+            "in case.yaml"
+        )
+
+    if dear < 0:
+        warn("no letter found (from 'Dear ...' to 'Sincerely,'); write templates/letter.en.j2")
+    else:
+        parsed.letter_salutation = lines[dear].rstrip(",!:;. ")
+        stop = additional if additional > dear else footer_at if footer_at > dear else len(lines)
+        closing = _find(lines, _CLOSING, dear + 1, stop)
+        if closing < 0:
+            warn(
+                "letter: no closing line ('Sincerely,') found; the letter was taken up to "
+                "the next section: check templates/letter.en.j2"
+            )
+            closing = stop
+        else:
+            parsed.letter_closing = lines[closing]
+        parsed.letter = [line for line in lines[dear + 1 : closing] if line]
+    _apply_letter_salutation(parsed)
+
+    if additional < 0:
+        warn("no 'Additional information' section; add paragraphs to background.en")
+    else:
+        for line in lines[additional + 1 :]:
+            if any(p.match(line) for p in _FOOTER.values()):
+                break
+            if line:
+                parsed.background.append(line)
+
+    found = {key: _find(lines, pattern) for key, pattern in _FOOTER.items()}
+    if found["languages"] < 0:
+        warn(
+            "no 'PREFERRED LANGUAGE TO ADDRESS TARGET' line; fill in languages in case.yaml "
+            "and in each official"
+        )
+    else:
+        value = _FOOTER["languages"].match(lines[found["languages"]])
+        assert value is not None
+        parsed.languages = _parse_languages(value["value"], parsed.warnings)
+
+    if found["deadline"] < 0:
+        warn(
+            "no deadline line ('PLEASE TAKE ACTION AS SOON AS POSSIBLE UNTIL: ...'); deadline "
+            "left empty: fill it in case.yaml if the appeal has one"
+        )
+    else:
+        value = _FOOTER["deadline"].match(lines[found["deadline"]])
+        assert value is not None
+        parsed.deadline = _parse_date(value["value"])
+        if parsed.deadline is None:
+            warn(
+                f"deadline: cannot read the date {value['value']!r}; fill in deadline "
+                "(YYYY-MM-DD) in case.yaml"
+            )
+
+    if found["person"] < 0:
+        warn("no 'NAME AND PRONOUN' line; fill in person.name.en and person.pronouns.en")
+    else:
+        value = _FOOTER["person"].match(lines[found["person"]])
+        assert value is not None
+        person = re.match(r"^(?P<name>[^()]*?)\s*(?:\((?P<pronouns>[^()]*)\))?$", value["value"])
+        if person is None:
+            warn(
+                f"person: cannot tell name and pronouns apart in {value['value']!r}; fill in "
+                "person.name.en and person.pronouns.en"
+            )
+        else:
+            parsed.person_name = person["name"] or None
+            parsed.pronouns = (person["pronouns"] or "").strip() or None
+            if parsed.person_name is None:
+                warn("person: no name on the 'NAME AND PRONOUN' line; fill in person.name.en")
+            if parsed.pronouns is None:
+                warn(
+                    "person: no pronouns on the 'NAME AND PRONOUN' line; "
+                    "fill in person.pronouns.en"
+                )
+
+    if found["previous"] < 0:
+        warn("no 'LINK TO PREVIOUS UA' line; previous_ua left empty")
+    else:
+        value = _FOOTER["previous"].match(lines[found["previous"]])
+        assert value is not None
+        previous = value["value"].strip()
+        if previous.lower().rstrip(".") not in {"", "n/a", "na", "none", "-"}:
+            parsed.previous_ua = previous
+    return parsed
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def _literal(text: str) -> str:
+    """Document text inside a Jinja template: a brace must not start a tag."""
+    return text.replace("{", "{{ '{' }}")
+
+
+def _templates(parsed: ParsedCase, warnings: list[str]) -> dict[str, str]:
+    templates: dict[str, str] = {}
+    if parsed.letter_salutation is not None:
+        paragraphs = ["{{ salutation }},", *map(_literal, parsed.letter)]
+        closing = parsed.letter_closing or ""
+        templates["letter.en.j2"] = (
+            "\n\n".join(paragraphs) + f"\n\n{closing}\n{{{{ signature }}}}\n"
+        )
+    if not parsed.title:
+        warnings.append(
+            "templates: no title, so email_subject.en.j2, tweet.en.j2 and call.en.j2 were not "
+            "written; write them"
+        )
+        return templates
+    title = _literal(parsed.title)
+    sentence = title if title.endswith((".", "!", "?")) else f"{title}."
+    templates["email_subject.en.j2"] = f"{title}\n"
+    templates["tweet.en.j2"] = f"{{{{ handles }}}} {title}\n"
+    if parsed.person_name:
+        templates["call.en.j2"] = (
+            f"Hello, I am calling about {_literal(parsed.person_name)}.\n{sentence}\n"
+            "Please pass this message on to {{ official_title }} {{ official_name }}. "
+            "Thank you.\n"
+        )
+        made = "email_subject.en.j2, tweet.en.j2 and call.en.j2"
+    else:
+        warnings.append("templates: no person's name, so call.en.j2 was not written; write it")
+        made = "email_subject.en.j2 and tweet.en.j2"
+    warnings.append(
+        f"templates: {made} were generated from the document's title (the document gives "
+        "none); review them"
+    )
+    return templates
+
+
+def _case_data(parsed: ParsedCase, case_id: str, source: str, languages: list[str]) -> Any:
+    officials = []
+    for o in parsed.officials:
+        official: dict[str, Any] = {
+            "id": o.id,
+            "name": {"en": o.name},
+            "title": {"en": o.title},
+            "address": o.address,
+        }
+        optional = {"fax": o.fax, "phone": o.phone, "email": o.email}
+        official.update({key: value for key, value in optional.items() if value is not None})
+        if o.twitter:
+            official["twitter"] = o.twitter
+        if o.facebook is not None:
+            official["facebook"] = o.facebook
+        official["salutation"] = {"en": o.salutation}
+        official["languages"] = list(languages)  # a copy: YAML would write an anchor
+        officials.append(official)
+    return {
+        "id": case_id,
+        "ua_number": parsed.ua_number or "",
+        "status": "active",
+        "deadline": parsed.deadline,
+        "source": source,
+        "previous_ua": parsed.previous_ua,
+        "languages": languages,
+        "reminders_days_before": [7, 1],
+        "title": {"en": parsed.title or ""},
+        "person": {
+            "name": {"en": parsed.person_name or ""},
+            "pronouns": {"en": parsed.pronouns or ""},
+        },
+        "summary": {"en": parsed.summary or ""},
+        "ask": {"en": parsed.ask or ""},
+        "background": {"en": parsed.background},
+        "officials": officials,
+    }
+
+
+def _bot_languages(parsed: ParsedCase, warnings: list[str]) -> list[str]:
+    """The preferred languages the bot can offer; the others are reported, not written."""
+    supported: list[str] = [code for code in parsed.languages if code in LANGS]
+    for code in parsed.languages:
+        if code not in LANGS:
+            warnings.append(
+                f"languages: the document prefers {code!r}, which the bot does not offer "
+                f"(it offers {', '.join(LANGS)}); left out"
+            )
+    if parsed.languages and not supported:
+        warnings.append(
+            "languages: none of the preferred languages is one the bot offers; set languages "
+            "(for example [en]) in case.yaml and in each official"
+        )
+    for code in supported:
+        if code != "en":
+            warnings.append(
+                f"no {code} letter: translate templates/letter.en.j2 into "
+                f"templates/letter.{code}.j2 (and email_subject, tweet and call .{code}.j2), and "
+                f"add the {code} texts to case.yaml; until then the bot offers English only"
+            )
+    return supported
+
+
+def import_document(
+    path: Path,
+    content_dir: Path,
+    *,
+    case_id: str | None = None,
+    overwrite: bool = False,
+    today: date | None = None,
+) -> ImportResult:
+    """Write `content_dir/cases/<case_id>/` from a document; warnings list what to check."""
+    parsed = parse_document(read_document(path))
+    case_id = case_id or parsed.case_id
+    if case_id is None:
+        raise DocumentError(
+            f"{path}: no UA number found to name the case; give a case id (like ua-31-22)"
+        )
+    if not _CASE_ID.match(case_id):
+        raise DocumentError(
+            f"case id {case_id!r}: use up to 24 lowercase letters, digits and hyphens"
+        )
+    cases = content_dir / "cases"
+    target = cases / case_id
+    if target.exists() and not overwrite:
+        raise DocumentError(f"{target} already exists; remove it or import with overwrite")
+    warnings = list(parsed.warnings)
+    languages = _bot_languages(parsed, warnings)
+    templates = _templates(parsed, warnings)
+    imported = (today or date.today()).isoformat()
+    header = (
+        f"# Urgent Action {parsed.ua_number or '(number not found)'}, imported from {path.name} "
+        f"on {imported} by bot/importer.py.\n"
+        "# Facts are the document's; review the importer's warnings and add translations.\n"
+    )
+    data = _case_data(parsed, case_id, path.name, languages)
+    text = header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=88)
+
+    cases.mkdir(parents=True, exist_ok=True)
+    # Write beside the content (not under cases/, which the loader scans), then swap in, so
+    # a failed import never leaves a half-written case for the bot to find.
+    staging = Path(tempfile.mkdtemp(prefix=f".import-{case_id}-", dir=content_dir))
+    try:
+        (staging / "case.yaml").write_text(text, encoding="utf-8")
+        (staging / "templates").mkdir()
+        for name, template in templates.items():
+            (staging / "templates" / name).write_text(template, encoding="utf-8")
+        if target.exists():
+            old = staging.with_name(staging.name + "-old")
+            target.rename(old)
+            try:
+                staging.rename(target)
+            except OSError:
+                old.rename(target)
+                raise
+            shutil.rmtree(old)
+        else:
+            staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return ImportResult(case_id=case_id, directory=target, warnings=warnings)
