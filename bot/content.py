@@ -25,7 +25,7 @@ DEFAULT_LANG: Lang = "en"
 #: Template kinds each case provides per letter language, as `templates/<kind>.<lang>.j2`.
 TEMPLATE_KINDS = ("letter", "email_subject", "tweet", "call")
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
 
 class Channel(StrEnum):
@@ -60,7 +60,7 @@ def _has_english(value: dict[Lang, str]) -> dict[Lang, str]:
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.match(value):
+    if not EMAIL_PATTERN.match(value):
         raise ValueError(f"{value!r} is not an email address")
     return value
 

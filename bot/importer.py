@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from bot.content import _EMAIL, LANGS
+from bot.content import EMAIL_PATTERN, LANGS
 
 #: What `ua-<number>` case ids and official ids must look like (as `bot.content` checks).
 _CASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
@@ -426,9 +426,9 @@ def _read_channel(official: ParsedOfficial, key: str, value: str, warnings: list
     where = f"officials.{official.id}"
     if key == "email":
         emails = [e.rstrip(".") for e in re.split(r"[;,\s]+", value) if e]
-        for bad in [e for e in emails if not _EMAIL.match(e)]:
+        for bad in [e for e in emails if not EMAIL_PATTERN.match(e)]:
             warnings.append(f"{where}: {bad!r} is not an email address; ignored")
-        for extra in [e for e in emails if _EMAIL.match(e)]:
+        for extra in [e for e in emails if EMAIL_PATTERN.match(e)]:
             if official.email is None:
                 official.email = extra
             else:

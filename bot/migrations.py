@@ -46,3 +46,60 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
 ]
+
+MIGRATIONS.append(
+    (
+        2,
+        "reminder subscriptions and the durable outbox",
+        """
+        -- What is needed to message a supporter; private chats only, but kept apart from the
+        -- user key so that it can be protected on its own.
+        ALTER TABLE users ADD COLUMN chat_id TEXT;
+        ALTER TABLE users ADD COLUMN blocked_at TEXT;
+        UPDATE users SET chat_id = user_key;
+        CREATE TABLE subscriptions (
+            user_key    TEXT NOT NULL REFERENCES users(user_key) ON DELETE CASCADE,
+            case_id     TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            PRIMARY KEY (user_key, case_id)
+        );
+        -- A delivery is one broadcast, one reminder round or one case update. `key` makes
+        -- automatic ones happen once: 'reminder:<case>:<days>', 'update:<case>:<update-id>'.
+        CREATE TABLE deliveries (
+            id          INTEGER PRIMARY KEY,
+            kind        TEXT NOT NULL,
+            case_id     TEXT,
+            key         TEXT UNIQUE,
+            audience    TEXT,
+            state       TEXT NOT NULL,
+            paid        INTEGER NOT NULL DEFAULT 0,
+            created_by  TEXT,
+            progress    TEXT,
+            created_at  TEXT NOT NULL,
+            started_at  TEXT,
+            finished_at TEXT
+        );
+        -- Rendered messages, shared by every recipient who gets the same text.
+        CREATE TABLE payloads (
+            id          INTEGER PRIMARY KEY,
+            digest      TEXT NOT NULL UNIQUE,
+            text        TEXT NOT NULL,
+            markup      TEXT
+        );
+        -- One row per recipient. The state is committed as 'sending' before the request
+        -- leaves, so a crash can never lead to a second send: such rows become 'unknown'.
+        CREATE TABLE outbox (
+            id          INTEGER PRIMARY KEY,
+            delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+            user_key    TEXT REFERENCES users(user_key) ON DELETE SET NULL,
+            payload_id  INTEGER NOT NULL REFERENCES payloads(id),
+            state       TEXT NOT NULL DEFAULT 'pending',
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            error       TEXT,
+            updated_at  TEXT,
+            UNIQUE (delivery_id, user_key)
+        );
+        CREATE INDEX outbox_by_state ON outbox (delivery_id, state, id)
+        """,
+    )
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -84,5 +85,14 @@ class Database:
 
 
 def _statements(script: str) -> list[str]:
-    """Split a migration script on semicolons (migrations hold no semicolons in strings)."""
-    return [part.strip() for part in script.split(";") if part.strip()]
+    """Split a migration script into statements; SQLite's own tokenizer says where one ends."""
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    if current.strip(" \n;"):
+        statements.append(current.strip().rstrip(";"))
+    return statements

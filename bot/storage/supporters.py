@@ -63,8 +63,10 @@ class Supporters:
     async def _ensure_user(self, db: aiosqlite.Connection, user_id: int, now: datetime) -> str:
         key = self._key(user_id)
         await db.execute(
-            "INSERT INTO users (user_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (key, iso(now)),
+            # Private chats only: the chat id is the user id, kept to send reminders.
+            "INSERT INTO users (user_key, chat_id, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (key, str(user_id), iso(now)),
         )
         return key
 
