@@ -14,7 +14,7 @@ from telegram.ext import (
 
 from bot.clock import Clock, system_clock
 from bot.content import LANGS, Content
-from bot.handlers import account, buttons, fallback, journey, signature
+from bot.handlers import account, admin, buttons, fallback, journey, signature
 from bot.handlers.common import BotApplication, BotContext, Services
 from bot.settings import Settings
 from bot.storage import Storage
@@ -28,6 +28,15 @@ COMMANDS = {
     "mydata": account.mydata_command,
     "forget": account.forget_command,
     "help": fallback.help_command,
+    "stop": journey.stop_command,
+}
+
+
+#: Organizer commands (not in the public command menu).
+ADMIN_COMMANDS = {
+    "stats": admin.stats_command,
+    "report": admin.report_command,
+    "reload": admin.reload_command,
 }
 
 
@@ -53,6 +62,10 @@ def build_application(
     # Order matters: commands first, then buttons, then typed text, then everything else.
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=private))
+    # Organizer commands exist only for BOT_ADMINS; for anyone else they are unknown commands.
+    organizers = private & filters.User(user_id=settings.admins, allow_empty=False)
+    for name, callback in ADMIN_COMMANDS.items():
+        application.add_handler(CommandHandler(name, callback, filters=organizers))
     application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_handler(MessageHandler(private & filters.COMMAND, fallback.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT, fallback.free_text))

@@ -24,6 +24,8 @@ class Action(StrEnum):
     SIGN = "s"
     LANGUAGE = "l"
     FORGET = "f"
+    SUBSCRIBE = "n"
+    BROADCAST = "B"
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,10 @@ MIGRATIONS.append(
         -- user key so that it can be protected on its own.
         ALTER TABLE users ADD COLUMN chat_id TEXT;
         ALTER TABLE users ADD COLUMN blocked_at TEXT;
+        -- /stop: no reminders, broadcasts or case updates until the supporter subscribes again.
+        ALTER TABLE users ADD COLUMN stopped_at TEXT;
+        -- The interface language last seen from Telegram, to write to supporters in theirs.
+        ALTER TABLE users ADD COLUMN seen_lang TEXT;
         UPDATE users SET chat_id = user_key;
         CREATE TABLE subscriptions (
             user_key    TEXT NOT NULL REFERENCES users(user_key) ON DELETE CASCADE,

@@ -24,6 +24,7 @@ from bot.content import (
     Lang,
     Official,
 )
+from bot.content import Update as CaseUpdate
 from bot.render import MAX_COPY_TEXT, MAX_MESSAGE, Texts, local, markup, render_template
 from bot.signature import Signature
 from bot.storage import ActionRecord, PendingStep
@@ -144,18 +145,49 @@ class Views:
             return self._msg(lang, "deadline_passed", deadline=when)
         return self._msg(lang, "deadline", deadline=when, days=(deadline - today).days)
 
+    @staticmethod
+    def remindable(case: CaseContent, today: date) -> bool:
+        """Whether a reminder could still come: open, with a deadline and reminder days."""
+        return (
+            is_open(case, today)
+            and case.case.deadline is not None
+            and bool(case.case.reminders_days_before)
+        )
+
     # -- the case ---------------------------------------------------------------------------
 
-    def welcome(self, lang: Lang, today: date, totals: dict[str, int]) -> Screen:
+    def welcome(
+        self,
+        lang: Lang,
+        today: date,
+        totals: dict[str, int],
+        *,
+        offer_reminders: Collection[str] = (),
+    ) -> Screen:
         """/start without a case: greeting, then the case card or a list of cases."""
         cases = self.listed_cases(today)
         if len(cases) == 1:
-            return self.welcome_case(lang, cases[0], today, totals.get(cases[0].case.id, 0))
+            only = cases[0]
+            return self.welcome_case(
+                lang,
+                only,
+                today,
+                totals.get(only.case.id, 0),
+                offer_reminders=only.case.id in offer_reminders,
+            )
         return self.case_list(lang, today, greeting=True)
 
-    def welcome_case(self, lang: Lang, case: CaseContent, today: date, total: int) -> Screen:
+    def welcome_case(
+        self,
+        lang: Lang,
+        case: CaseContent,
+        today: date,
+        total: int,
+        *,
+        offer_reminders: bool = False,
+    ) -> Screen:
         """Greeting and one case card (a deep link, or the only case)."""
-        card = self.case_card(lang, case, today, total)
+        card = self.case_card(lang, case, today, total, offer_reminders=offer_reminders)
         return Screen(f"{self._msg(lang, 'greeting')}\n\n{card.text}", card.keyboard)
 
     def case_list(self, lang: Lang, today: date, *, greeting: bool = False) -> Screen:
@@ -167,7 +199,15 @@ class Views:
             text = f"{self._msg(lang, 'greeting')}\n\n{text}"
         return Screen(text, keyboard)
 
-    def case_card(self, lang: Lang, case: CaseContent, today: date, total: int) -> Screen:
+    def case_card(
+        self,
+        lang: Lang,
+        case: CaseContent,
+        today: date,
+        total: int,
+        *,
+        offer_reminders: bool = False,
+    ) -> Screen:
         """Who, what happened, what we ask, the deadline, and how many acted so far."""
         c = case.case
         text = self._msg(
@@ -198,6 +238,8 @@ class Views:
         ]
         keyboard.append([button(self._btn(lang, "background"), Action.BACKGROUND, c.id)])
         keyboard.append([url_button(self._btn(lang, "share"), self.share_url(lang, case))])
+        if offer_reminders and self.remindable(case, today):
+            keyboard.append([button(self._btn(lang, "subscribe"), Action.SUBSCRIBE, c.id)])
         if len(self.listed_cases(today)) > 1:
             keyboard.append([button(self._btn(lang, "all_cases"), Action.MENU)])
         return Screen(text, keyboard)
@@ -386,8 +428,11 @@ class Views:
         official: Official,
         total: int,
         done: Collection[tuple[str, str]],
+        *,
+        offer_reminders: bool = False,
+        today: date | None = None,
     ) -> Screen:
-        """Thanks, the new total, and what to do next."""
+        """Thanks, the new total, and what to do next (and reminders, after a first action)."""
         others = [o for o in case.case.officials if o.id != official.id]
         text = self._msg(
             lang,
@@ -427,8 +472,61 @@ class Views:
                 ]
             )
         keyboard.append([url_button(self._btn(lang, "share"), self.share_url(lang, case))])
+        if offer_reminders and today is not None and self.remindable(case, today):
+            keyboard.append([button(self._btn(lang, "subscribe"), Action.SUBSCRIBE, case.case.id)])
         keyboard.append([button(self._btn(lang, "back_to_case"), Action.CASE, case.case.id)])
         return Screen(text, keyboard)
+
+    # -- messages the bot starts (reminders, case updates) ----------------------------------
+
+    def reminder(
+        self, lang: Lang, case: CaseContent, today: date, officials_done: Collection[str]
+    ) -> Screen | None:
+        """A reminder naming what is left, with buttons straight back; None if nothing is."""
+        c = case.case
+        left = [o for o in c.officials if o.id not in officials_done]
+        if not left or c.deadline is None:
+            return None
+        done = [o for o in c.officials if o.id in officials_done]
+        text = self._msg(
+            lang,
+            "reminder",
+            days=(c.deadline - today).days,
+            person=local(c.person.name, lang),
+            ua_number=c.ua_number,
+            done=[local(o.title, lang) for o in done],
+            left=[local(o.title, lang) for o in left],
+        )
+        keyboard = [
+            [
+                button(
+                    self._btn(
+                        lang, "write_to", title=local(o.title, lang), name=local(o.name, lang)
+                    ),
+                    Action.OFFICIAL,
+                    c.id,
+                    o.id,
+                )
+            ]
+            for o in left
+        ]
+        return Screen(text, keyboard)
+
+    def case_update(self, lang: Lang, case: CaseContent, update: CaseUpdate) -> Screen:
+        """News organizers published about a case, to those who acted on it."""
+        text = self._msg(
+            lang,
+            "case_update",
+            kind=update.kind,
+            ua_number=case.case.ua_number,
+            title=local(case.case.title, lang),
+            text=local(update.text, lang),
+        )
+        return Screen(text, [[button(self._btn(lang, "open_case"), Action.CASE, case.case.id)]])
+
+    def broadcast(self, lang: Lang, case: CaseContent, html: str) -> Screen:
+        """An organizer's broadcast: their formatted text and a button back to the case."""
+        return Screen(html, [[button(self._btn(lang, "open_case"), Action.CASE, case.case.id)]])
 
     def already_counted(self, lang: Lang) -> str:
         """Short answer to a second tap on a confirm button (a callback toast)."""

@@ -282,4 +282,13 @@ async def test_command_menu_is_set_in_both_languages(
     assert {None, "en", "ru"} <= languages
     russian = next(c for c in calls if c.params.get("language_code") == "ru")
     names = [c["command"] for c in russian.params["commands"]]
-    assert names == ["start", "signature", "language", "privacy", "mydata", "forget", "help"]
+    assert names == [
+        "start",
+        "signature",
+        "language",
+        "privacy",
+        "mydata",
+        "forget",
+        "help",
+        "stop",
+    ]

@@ -37,6 +37,7 @@ ROUTES: dict[Action, Route] = {
     Action.SIGN: _quiet(signature.choose_signature),
     Action.LANGUAGE: _quiet(account.choose_language),
     Action.FORGET: _quiet(account.confirm_forget),
+    Action.SUBSCRIBE: journey.subscribe,
 }
 
 

@@ -11,6 +11,7 @@ from telegram import LinkPreviewOptions, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.admin_views import AdminViews
 from bot.clock import Clock, appeal_day
 from bot.content import Content, Lang
 from bot.render import Texts, plain_text
@@ -38,10 +39,20 @@ class Services:
     def __post_init__(self) -> None:
         self.texts = Texts(self.content.strings)
 
+    def replace_content(self, content: Content) -> None:
+        """Serve new content (after /reload); the texts compiled from it change with it."""
+        self.content = content
+        self.texts = Texts(content.strings)
+
     @property
     def views(self) -> Views:
         """Screens built from the current content."""
         return Views(self.content, self.texts, self.bot_username)
+
+    @property
+    def admin_views(self) -> AdminViews:
+        """Organizer screens built from the current content."""
+        return AdminViews(self.views)
 
     def now(self) -> datetime:
         """The current time from the injected clock."""

@@ -8,7 +8,7 @@ from bot.callbacks import Target
 from bot.content import LETTER_CHANNELS, CaseContent, Lang, Official
 from bot.handlers.common import BotContext, load_supporter, send, show
 from bot.signature import Signature
-from bot.views import is_open
+from bot.views import Screen, is_open
 
 _UNSIGNED = Signature("none")
 
@@ -55,16 +55,28 @@ async def start(update: Update, context: BotContext) -> None:
     services = context.services
     _, lang = await load_supporter(update, context)
     today = services.today()
+    offer = await reminders_to_offer(update, context)
     case = services.content.case(context.args[0]) if context.args else None
     if case is not None:
         total = await services.storage.total_actions(case.case.id)
-        await send(update, context, services.views.welcome_case(lang, case, today, total))
+        screen = services.views.welcome_case(
+            lang, case, today, total, offer_reminders=case.case.id in offer
+        )
+        await send(update, context, screen)
         return
     totals = {
         item.case.id: await services.storage.total_actions(item.case.id)
         for item in services.views.listed_cases(today)
     }
-    await send(update, context, services.views.welcome(lang, today, totals))
+    await send(update, context, services.views.welcome(lang, today, totals, offer_reminders=offer))
+
+
+async def reminders_to_offer(update: Update, context: BotContext) -> set[str]:
+    """Cases the supporter acted on but gets no reminders for: /start offers them again."""
+    assert update.effective_user is not None
+    storage = context.services.storage
+    acted = {a.case_id for a in await storage.actions_of(update.effective_user.id)}
+    return acted - set(await storage.subscriptions_of(update.effective_user.id))
 
 
 async def send_menu(update: Update, context: BotContext, lang: Lang) -> None:
@@ -168,7 +180,7 @@ async def record_action(update: Update, context: BotContext, args: tuple[str, ..
     user = update.effective_user
     assert user is not None
     counted = await services.storage.record_action(
-        user.id, case.case.id, official.id, target.channel.value, services.now()
+        user.id, case.case.id, official.id, target.channel.value, services.now(), lang
     )
     if not counted:
         return views.already_counted(lang)
@@ -182,5 +194,31 @@ async def record_action(update: Update, context: BotContext, args: tuple[str, ..
     actions = await services.storage.actions_of(user.id, case.case.id)
     done = {(a.official_id, a.channel) for a in actions}
     total = await services.storage.total_actions(case.case.id)
-    await send(update, context, views.thanks(lang, case, official, total, done))
+    subscribed = await services.storage.is_subscribed(user.id, case.case.id)
+    thanks = views.thanks(
+        lang, case, official, total, done, offer_reminders=not subscribed, today=services.today()
+    )
+    await send(update, context, thanks)
     return views.texts.button(lang, "confirmed")
+
+
+async def subscribe(update: Update, context: BotContext, args: tuple[str, ...]) -> str:
+    """ "Remind me": reminders for this case before its deadline."""
+    _, lang = await load_supporter(update, context)
+    case, _ = resolve(context, args[0])
+    services = context.services
+    assert update.effective_user is not None
+    await services.storage.subscribe(update.effective_user.id, case.case.id, lang, services.now())
+    await send(update, context, Screen(services.texts.message(lang, "subscribed")))
+    return services.texts.button(lang, "subscribed_toast")
+
+
+async def stop_command(update: Update, context: BotContext) -> None:
+    """/stop: no more reminders, broadcasts or case updates."""
+    _, lang = await load_supporter(update, context)
+    services = context.services
+    assert update.effective_user is not None
+    stopped = await services.storage.stop_messages(update.effective_user.id, services.now())
+    await send(
+        update, context, services.views.note(lang, "stopped" if stopped else "nothing_to_stop")
+    )

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.audiences import Audiences
 from bot.storage.database import Database
+from bot.storage.stats import Stats
 from bot.storage.supporters import (
     ActionRecord,
     Pending,
@@ -25,6 +27,8 @@ class Storage(Supporters):
 
     def __init__(self, database: Database) -> None:
         super().__init__(database)
+        self.audiences = Audiences(database)
+        self.stats = Stats(database)
 
     @classmethod
     async def open(cls, path: Path) -> Storage:

@@ -125,14 +125,68 @@ class Supporters:
             )
             return cursor.rowcount > 0
 
+    # -- reminders ------------------------------------------------------------------------
+
+    async def subscribe(self, user_id: int, case_id: str, seen_lang: Lang, now: datetime) -> None:
+        """Remind this supporter about this case (and lift an earlier /stop)."""
+        async with self._transaction() as db:
+            key = await self._ensure_user(db, user_id, now)
+            await db.execute(
+                "UPDATE users SET stopped_at = NULL, seen_lang = ? WHERE user_key = ?",
+                (seen_lang, key),
+            )
+            await db.execute(
+                "INSERT INTO subscriptions (user_key, case_id, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (key, case_id, iso(now)),
+            )
+
+    async def stop_messages(self, user_id: int, now: datetime) -> bool:
+        """/stop: no more reminders, broadcasts or updates; True if there was something to stop."""
+        async with self._transaction() as db:
+            key = self._key(user_id)
+            cursor = await db.execute("DELETE FROM subscriptions WHERE user_key = ?", (key,))
+            removed = cursor.rowcount
+            cursor = await db.execute(
+                "UPDATE users SET stopped_at = ? WHERE user_key = ? AND stopped_at IS NULL",
+                (iso(now), key),
+            )
+            return removed > 0 or cursor.rowcount > 0
+
+    async def is_subscribed(self, user_id: int, case_id: str) -> bool:
+        """Whether this supporter gets reminders for this case."""
+        async with self._db.execute(
+            "SELECT 1 FROM subscriptions WHERE user_key = ? AND case_id = ?",
+            (self._key(user_id), case_id),
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def subscriptions_of(self, user_id: int) -> list[str]:
+        """Cases this supporter gets reminders for."""
+        async with self._db.execute(
+            "SELECT case_id FROM subscriptions WHERE user_key = ? ORDER BY case_id",
+            (self._key(user_id),),
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
     # -- actions ----------------------------------------------------------------------------
 
     async def record_action(
-        self, user_id: int, case_id: str, official_id: str, channel: str, now: datetime
+        self,
+        user_id: int,
+        case_id: str,
+        official_id: str,
+        channel: str,
+        now: datetime,
+        seen_lang: Lang | None = None,
     ) -> bool:
         """Record a confirmed action exactly once; True if it is new and was counted."""
         async with self._transaction() as db:
             key = await self._ensure_user(db, user_id, now)
+            if seen_lang is not None:
+                await db.execute(
+                    "UPDATE users SET seen_lang = ? WHERE user_key = ?", (seen_lang, key)
+                )
             cursor = await db.execute(
                 "INSERT INTO actions (user_key, case_id, official_id, channel, created_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",

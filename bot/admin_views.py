@@ -1,0 +1,160 @@
+"""What organizers see: numbers, the chart, the report for officials, broadcast screens."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from datetime import date
+
+from bot.callbacks import Action
+from bot.content import CaseContent, Lang
+from bot.render import local
+from bot.storage.audiences import BROADCAST_AUDIENCES, Audience
+from bot.storage.stats import CaseStats
+from bot.views import Screen, Views, button, channel_key
+
+#: Outbox states shown to organizers, in the order of the progress line.
+STATES = ("sent", "blocked", "failed", "unknown", "cancelled", "pending", "sending")
+
+
+class AdminViews:
+    """Organizer screens, in the organizer's interface language."""
+
+    def __init__(self, views: Views) -> None:
+        self.views = views
+        self.texts = views.texts
+
+    def stats(self, lang: Lang, case: CaseContent, stats: CaseStats) -> Screen:
+        """Totals per official and channel, supporters, recent activity, subscribers."""
+        officials = [
+            (local(o.title, lang), stats.by_official.get(o.id, 0)) for o in case.case.officials
+        ]
+        channels = [
+            (self.texts.button(lang, f"channel_{channel_key(code)}"), count)
+            for code, count in sorted(stats.by_channel.items(), key=lambda item: -item[1])
+        ]
+        text = self.texts.message(
+            lang,
+            "admin_stats",
+            ua_number=case.case.ua_number,
+            title=local(case.case.title, lang),
+            s=stats,
+            officials=officials,
+            channels=channels,
+        )
+        return Screen(text)
+
+    def report_csv(self, case: CaseContent, rows: list[tuple[date, str, str, int]]) -> bytes:
+        """Aggregate counts per day × official × channel: safe to forward to officials."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["date", "urgent_action", "official", "channel", "actions"])
+        for day, official_id, channel, count in rows:
+            official = case.case.official(official_id)
+            name = (
+                f"{local(official.title, 'en')} {local(official.name, 'en')}"
+                if official
+                else official_id
+            )
+            label = self.texts.button("en", f"channel_{channel_key(channel)}")
+            label = label.split(" ", 1)[-1]  # the emoji is for the chat, not for a spreadsheet
+            writer.writerow([day.isoformat(), case.case.ua_number, name, label, count])
+        # UTF-8 with BOM so that spreadsheet programs read Cyrillic names correctly.
+        return buffer.getvalue().encode("utf-8-sig")
+
+    def choose_case(self, lang: Lang, cases: list[CaseContent]) -> Screen:
+        """First step of /broadcast when there are several cases."""
+        keyboard = [
+            [button(local(c.case.title, lang), Action.BROADCAST, "c", c.case.id)] for c in cases
+        ]
+        return Screen(self.texts.message(lang, "admin_choose_case"), keyboard)
+
+    def choose_audience(
+        self, lang: Lang, case: CaseContent, sizes: Mapping[Audience, int]
+    ) -> Screen:
+        """Second step: who gets it, with the size of each audience."""
+        keyboard = [
+            [
+                button(
+                    self.texts.button(lang, f"audience_{audience}", size=sizes[audience]),
+                    Action.BROADCAST,
+                    "a",
+                    case.case.id,
+                    audience,
+                )
+            ]
+            for audience in BROADCAST_AUDIENCES
+        ]
+        text = self.texts.message(lang, "admin_choose_audience", ua_number=case.case.ua_number)
+        return Screen(text, keyboard)
+
+    def confirm(self, lang: Lang, delivery_id: int, size: int) -> Screen:
+        """Below the preview: the audience size, send or cancel."""
+        keyboard = [
+            [
+                button(
+                    self.texts.button(lang, "broadcast_send", size=size),
+                    Action.BROADCAST,
+                    "s",
+                    str(delivery_id),
+                )
+            ],
+            [
+                button(
+                    self.texts.button(lang, "broadcast_cancel"),
+                    Action.BROADCAST,
+                    "x",
+                    str(delivery_id),
+                )
+            ],
+        ]
+        return Screen(self.texts.message(lang, "admin_preview", size=size), keyboard)
+
+    def progress(
+        self, lang: Lang, kind: str, counts: Mapping[str, int], eta: float | None, done: bool
+    ) -> Screen:
+        """The one progress message of a delivery, edited as it goes."""
+        full = {state: counts.get(state, 0) for state in STATES}
+        left = full["pending"] + full["sending"]
+        eta_text = None
+        if eta is not None:
+            minutes, seconds = divmod(int(eta + 0.5), 60)
+            eta_text = f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+        text = self.texts.message(
+            lang,
+            "admin_progress",
+            kind=self.texts.button(lang, f"kind_{kind}"),
+            c=full,
+            left=left,
+            eta=eta_text,
+            done=done,
+        )
+        return Screen(text)
+
+    def note(self, lang: Lang, key: str, **context: object) -> Screen:
+        """A one-line organizer message."""
+        return Screen(self.texts.message(lang, key, **context))
+
+
+def render_chart(case: CaseContent, per_day: list[tuple[date, int]]) -> bytes:
+    """Actions per day as a PNG bar chart (matplotlib, headless)."""
+    # Imported here: matplotlib takes a second to import and only /stats needs it. A Figure
+    # made without pyplot needs no display and keeps no global state between requests.
+    from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    figure = Figure(figsize=(8, 4), dpi=100)
+    axes = figure.subplots()
+    days = [day for day, _ in per_day]
+    axes.bar(date2num(days), [count for _, count in per_day], color="#ffcc00", edgecolor="#000000")
+    axes.set_title(f"Urgent Action {case.case.ua_number}: actions per day")
+    axes.set_ylabel("actions")
+    axes.xaxis.set_major_locator(AutoDateLocator(minticks=2, maxticks=10))
+    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    figure.autofmt_xdate()
+    output = io.BytesIO()
+    figure.savefig(output, format="png")
+    return output.getvalue()

@@ -1,0 +1,85 @@
+"""Organizer commands; registered only for BOT_ADMINS, so others get the unknown-command reply."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC
+
+from telegram import InputFile, Update
+
+from bot.admin_views import render_chart
+from bot.content import ContentError, load_content
+from bot.handlers.common import BotContext, load_supporter, send
+
+log = logging.getLogger(__name__)
+
+
+async def stats_command(update: Update, context: BotContext) -> None:
+    """/stats: per case, the numbers and a chart of actions per day."""
+    _, lang = await load_supporter(update, context)
+    services = context.services
+    storage = services.storage
+    chat = update.effective_chat
+    assert chat is not None
+    today = services.now().astimezone(UTC).date()  # anonymous counts are kept per UTC day
+    for case in services.content.iter_cases():
+        stats = await storage.stats.case_stats(case.case.id, today)
+        await send(update, context, services.admin_views.stats(lang, case, stats))
+        if stats.per_day:
+            # Rendering takes tens of milliseconds: off the event loop, so replies stay fast.
+            png = await asyncio.to_thread(render_chart, case, stats.per_day)
+            await context.bot.send_photo(chat.id, InputFile(png, filename="actions.png"))
+        else:
+            await send(update, context, services.admin_views.note(lang, "admin_no_chart"))
+    blocked = await storage.stats.blocked()
+    await send(update, context, services.admin_views.note(lang, "admin_blocked", blocked=blocked))
+
+
+async def report_command(update: Update, context: BotContext) -> None:
+    """/report <case>: a CSV of anonymous counts per day, official and channel."""
+    _, lang = await load_supporter(update, context)
+    services = context.services
+    cases = list(services.content.cases)
+    case_id = context.args[0] if context.args else (cases[0] if len(cases) == 1 else "")
+    case = services.content.case(case_id)
+    if case is None:
+        note = services.admin_views.note(lang, "admin_report_usage", cases=cases)
+        await send(update, context, note)
+        return
+    rows = await services.storage.daily_counts(case.case.id)
+    data = services.admin_views.report_csv(case, rows)
+    chat = update.effective_chat
+    assert chat is not None
+    day = services.now().astimezone(UTC).date().isoformat()
+    caption = services.texts.message(
+        lang,
+        "admin_report_caption",
+        ua_number=case.case.ua_number,
+        total=sum(row[3] for row in rows),
+    )
+    await context.bot.send_document(
+        chat.id,
+        InputFile(data, filename=f"UA-{case.case.ua_number}-actions-{day}.csv"),
+        caption=caption,
+        parse_mode="HTML",
+    )
+
+
+async def reload_command(update: Update, context: BotContext) -> None:
+    """/reload: re-read content; keep the old content if the new one fails its check."""
+    _, lang = await load_supporter(update, context)
+    services = context.services
+    try:
+        # The check renders every screen: seconds of CPU for many cases, so off the loop.
+        content = await asyncio.to_thread(load_content, services.settings.content_dir)
+    except ContentError as error:
+        note = services.admin_views.note(lang, "admin_reload_failed", problems=error.problems)
+        await send(update, context, note)
+        return
+    services.replace_content(content)
+    log.info("content reloaded: %d case(s)", len(content.cases))
+    note = services.admin_views.note(
+        lang, "admin_reloaded", cases=len(content.cases), warnings=content.warnings
+    )
+    await send(update, context, note)
