@@ -14,6 +14,7 @@ from telegram.ext import (
 
 from bot.clock import Clock, system_clock
 from bot.content import LANGS, Content
+from bot.crypto import Vault
 from bot.handlers import account, admin, buttons, fallback, journey, signature
 from bot.handlers.common import BotApplication, BotContext, Services
 from bot.settings import Settings
@@ -81,7 +82,7 @@ def build_application(
 async def start_services(application: BotApplication) -> None:
     """Open the database, learn the bot's username, publish the command menu."""
     settings, content, clock = application.bot_data.pop("pending_services")
-    storage = await Storage.open(settings.database)
+    storage = await Storage.open(settings.database, Vault(settings.secret_key.get_secret_value()))
     services = Services(settings=settings, storage=storage, content=content, clock=clock)
     services.bot_username = application.bot.username
     application.bot_data["services"] = services

@@ -60,7 +60,6 @@ MIGRATIONS.append(
         ALTER TABLE users ADD COLUMN stopped_at TEXT;
         -- The interface language last seen from Telegram, to write to supporters in theirs.
         ALTER TABLE users ADD COLUMN seen_lang TEXT;
-        UPDATE users SET chat_id = user_key;
         CREATE TABLE subscriptions (
             user_key    TEXT NOT NULL REFERENCES users(user_key) ON DELETE CASCADE,
             case_id     TEXT NOT NULL,

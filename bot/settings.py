@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -23,6 +24,20 @@ class Settings(BaseSettings):
     content_dir: Path = Path("content")
     # NoDecode: a comma-separated list is friendlier in an env file than JSON.
     admins: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Keys supporters' identities in the database (HMAC) and encrypts what must be read back
+    # (chat id, name, city). Never stored in the database; losing it loses the ability to
+    # message supporters, not the totals.
+    secret_key: SecretStr
+    secret_key_old: SecretStr | None = None
+    broadcast_rate: float = Field(default=30.0, gt=0, le=30.0)
+    paid_broadcast: bool = False
+    paid_broadcast_rate: float = Field(default=1000.0, gt=0, le=1000.0)
+    retention_days: int = Field(default=30, ge=0)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(default=8080, ge=1, le=65535)
+    log_json: bool = False
 
     @field_validator("api_url")
     @classmethod
@@ -30,6 +45,29 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("secret_key", "secret_key_old")
+    @classmethod
+    def _check_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters; make one with: python -m bot genkey")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// URL (Telegram sends webhooks only over TLS)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("BOT_WEBHOOK_SECRET is required with BOT_WEBHOOK_URL")
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError("BOT_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and -")
+        return self
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -46,7 +84,9 @@ class Settings(BaseSettings):
 def describe_error(error: ValidationError) -> str:
     """One line naming the first bad setting, never echoing its value (it may be a secret)."""
     first = error.errors()[0]
-    name = "BOT_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+    if not first["loc"]:  # a rule across settings; its message names them
+        return f"settings are invalid: {first['msg'].removeprefix('Value error, ')}"
+    name = "BOT_" + str(first["loc"][0]).upper()
     if first["type"] == "missing":
         return f"setting {name} is required but not set"
     return f"setting {name} is invalid: {first['msg']}"

@@ -26,6 +26,7 @@ from bot.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 TOKEN = "123456:TEST-token-never-logged"
+SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnop"
 
 
 @dataclass
@@ -60,6 +61,7 @@ class BotUnderTest:
     def settings(self) -> Settings:
         return Settings(
             token=SecretStr(TOKEN),
+            secret_key=SecretStr(SECRET_KEY),
             api_url=self.fake.base_url,
             database=self.database,
             content_dir=self.content.directory,

@@ -31,8 +31,14 @@ def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     ("env", "expected"),
     [
         ({}, "error: setting BOT_TOKEN is required but not set"),
+        ({"BOT_TOKEN": "x"}, "error: setting BOT_SECRET_KEY is required but not set"),
+        ({"BOT_TOKEN": "x", "BOT_SECRET_KEY": "short"}, "BOT_SECRET_KEY is invalid: Value error"),
         ({"BOT_TOKEN": "x", "BOT_ADMINS": "12,abc"}, "setting BOT_ADMINS is invalid"),
         ({"BOT_TOKEN": "x", "BOT_API_URL": "ftp://example"}, "setting BOT_API_URL is invalid"),
+        (
+            {"BOT_TOKEN": "x", "BOT_SECRET_KEY": "k" * 32, "BOT_WEBHOOK_URL": "https://a.org"},
+            "BOT_WEBHOOK_SECRET is required with BOT_WEBHOOK_URL",
+        ),
     ],
 )
 def test_a_bad_setting_is_one_line_and_exit_code_2(
@@ -47,7 +53,7 @@ def test_a_bad_setting_is_one_line_and_exit_code_2(
 
 def test_settings_come_from_a_dotenv_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("BOT_ADMINS=oops\n", encoding="utf-8")
-    result = run_bot({"BOT_TOKEN": "x"}, tmp_path)
+    result = run_bot({"BOT_TOKEN": "x", "BOT_SECRET_KEY": "k" * 32}, tmp_path)
     assert result.returncode == 2 and "BOT_ADMINS" in result.stderr
 
 
@@ -57,6 +63,7 @@ def test_broken_content_stops_start_up_naming_the_file(tmp_path: Path) -> None:
     result = run_bot(
         {
             "BOT_TOKEN": "123:abc",
+            "BOT_SECRET_KEY": "k" * 32,
             "BOT_CONTENT_DIR": str(content),
             "BOT_API_URL": "http://127.0.0.1:9",
         },

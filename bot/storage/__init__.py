@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.crypto import Vault
 from bot.storage.audiences import Audiences
 from bot.storage.database import Database
 from bot.storage.stats import Stats
@@ -31,9 +32,9 @@ class Storage(Supporters):
         self.stats = Stats(database)
 
     @classmethod
-    async def open(cls, path: Path) -> Storage:
-        """Open the database file and migrate it."""
-        return cls(await Database.open(path))
+    async def open(cls, path: Path, vault: Vault) -> Storage:
+        """Open the database file and migrate it; `vault` protects identities in it."""
+        return cls(await Database.open(path, vault))
 
     async def close(self) -> None:
         """Close the database."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.crypto import Vault
 from bot.migrations import MIGRATIONS
 
 
@@ -22,14 +23,15 @@ def iso(moment: datetime) -> str:
 class Database:
     """One SQLite file in WAL mode, one connection, write transactions serialised."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, vault: Vault) -> None:
         self.connection = connection
+        self.vault = vault
         # One connection is shared by every handler: without this lock, statements of two
         # concurrent transactions would interleave inside one SQLite transaction.
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
+    async def open(cls, path: Path, vault: Vault) -> Database:
         """Open (creating if needed) the database and bring its schema up to date."""
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, isolation_level=None)
@@ -39,7 +41,7 @@ class Database:
         await connection.execute("PRAGMA synchronous=NORMAL")
         await connection.execute("PRAGMA foreign_keys=ON")
         await connection.execute("PRAGMA busy_timeout=5000")
-        database = cls(connection)
+        database = cls(connection, vault)
         await database._migrate()
         return database
 

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from bot.content import LANGS, Lang
+from bot.crypto import Vault
 from bot.signature import SIGNATURE_MODES, Signature
 from bot.storage.database import Database, iso
 
@@ -50,25 +51,64 @@ class Supporters:
 
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._vault = database.vault
         self._db = database.connection
         self._transaction = database.transaction
 
     # -- identity ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _key(user_id: int) -> str:
-        """The database key of a Telegram user; the one place identities are turned into keys."""
-        return str(user_id)
+    def _key(self, user_id: int) -> str:
+        """The database key of a Telegram user: a keyed hash, never the id itself."""
+        return self._vault.user_key(user_id)
 
     async def _ensure_user(self, db: aiosqlite.Connection, user_id: int, now: datetime) -> str:
         key = self._key(user_id)
+        async with db.execute("SELECT 1 FROM users WHERE user_key = ?", (key,)) as cursor:
+            if await cursor.fetchone() is not None:
+                return key
+        # Private chats only: the chat id is the user id, sealed, kept to send reminders.
         await db.execute(
-            # Private chats only: the chat id is the user id, kept to send reminders.
-            "INSERT INTO users (user_key, chat_id, created_at) VALUES (?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            (key, str(user_id), iso(now)),
+            "INSERT INTO users (user_key, chat_id, created_at) VALUES (?, ?, ?)",
+            (key, self._vault.seal(str(user_id), "chat_id"), iso(now)),
         )
         return key
+
+    async def rekey(self, old: Vault) -> int:
+        """Move every supporter from the `old` secret to the current one (key rotation).
+
+        Keys are keyed hashes, so the Telegram id is recovered from the sealed chat id, and
+        every table that refers to the key moves with it in the same transaction.
+        """
+        new = self._vault
+        moved = 0
+        async with self._transaction() as db:
+            # Parent and child keys change in one transaction: check references at commit.
+            await db.execute("PRAGMA defer_foreign_keys = ON")
+            async with db.execute(
+                "SELECT user_key, chat_id, sign_name, sign_city, pending FROM users"
+            ) as cursor:
+                rows = list(await cursor.fetchall())
+            for old_key, chat, name, city, pending in rows:
+                user_id = int(old.open(chat, "chat_id"))
+                new_key = new.user_key(user_id)
+                await db.execute(
+                    "UPDATE users SET user_key = ?, chat_id = ?, sign_name = ?, sign_city = ?,"
+                    " pending = ? WHERE user_key = ?",
+                    (
+                        new_key,
+                        new.seal(str(user_id), "chat_id"),
+                        new.seal_optional(old.open_optional(name, "sign_name"), "sign_name"),
+                        new.seal_optional(old.open_optional(city, "sign_city"), "sign_city"),
+                        new.seal_optional(old.open_optional(pending, "pending"), "pending"),
+                        old_key,
+                    ),
+                )
+                for table in ("actions", "subscriptions", "outbox"):
+                    await db.execute(
+                        f"UPDATE {table} SET user_key = ? WHERE user_key = ?", (new_key, old_key)
+                    )
+                moved += 1
+        return moved
 
     # -- supporters -------------------------------------------------------------------------
 
@@ -83,13 +123,18 @@ class Supporters:
         if row is None:
             return None
         lang, mode, name, city, pending, created = row
+        vault = self._vault
         signature = None
         if mode in SIGNATURE_MODES:
-            signature = Signature(mode, name or "", city or "")
+            signature = Signature(
+                mode,
+                vault.open_optional(name, "sign_name") or "",
+                vault.open_optional(city, "sign_city") or "",
+            )
         return Supporter(
             lang=lang if lang in LANGS else None,
             signature=signature,
-            pending=_load_pending(pending),
+            pending=_load_pending(vault.open_optional(pending, "pending")),
             created_at=datetime.fromisoformat(created),
         )
 
@@ -106,7 +151,12 @@ class Supporters:
             await db.execute(
                 "UPDATE users SET sign_mode = ?, sign_name = ?, sign_city = ?, pending = NULL"
                 " WHERE user_key = ?",
-                (signature.mode, signature.name or None, signature.city or None, key),
+                (
+                    signature.mode,
+                    self._vault.seal_optional(signature.name or None, "sign_name"),
+                    self._vault.seal_optional(signature.city or None, "sign_city"),
+                    key,
+                ),
             )
 
     async def set_pending(self, user_id: int, pending: Pending | None, now: datetime) -> None:
@@ -114,7 +164,8 @@ class Supporters:
         async with self._transaction() as db:
             key = await self._ensure_user(db, user_id, now)
             await db.execute(
-                "UPDATE users SET pending = ? WHERE user_key = ?", (_dump_pending(pending), key)
+                "UPDATE users SET pending = ? WHERE user_key = ?",
+                (self._vault.seal_optional(_dump_pending(pending), "pending"), key),
             )
 
     async def forget(self, user_id: int) -> bool:

@@ -1,0 +1,101 @@
+"""A seized or leaked database file must not reveal who wrote to the President."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.exceptions import InvalidTag
+
+from bot.crypto import Vault
+from bot.fake_telegram import FakeUser
+from bot.storage import Storage
+from tests.harness import SECRET_KEY, BotUnderTest
+
+# Distinctive values, so a match in the raw file cannot be a coincidence.
+PEOPLE = [
+    (731904562, "en", "Zhanna Qwertova", "Taldykorgan"),
+    (845120937, "ru", "Айгерим Тестова", "Шымкентград"),
+]
+
+
+async def act_and_sign(user: FakeUser, name: str, city: str) -> None:
+    await user.send("/start")
+    await user.click("Kassym-Jomart Tokayev" if user.language_code == "en" else "Касым-Жомарт")
+    await user.click("✉️ Email")
+    await user.click("Initials and city" if user.language_code == "en" else "Инициалы и город")
+    await user.send(name)
+    await user.send(city)
+    await user.click("✅")
+    await user.click("🔔")
+
+
+def raw_files(database: Path) -> bytes:
+    data = b""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path = Path(f"{database}{suffix}")
+        if path.exists():
+            data += path.read_bytes()
+    return data
+
+
+def forms(value: str | int) -> list[bytes]:
+    text = str(value)
+    out = [text.encode("utf-8"), text.encode("utf-16-le")]
+    if isinstance(value, int):
+        out += [value.to_bytes(4, "big"), value.to_bytes(8, "big")]  # SQLite integer encodings
+    return out
+
+
+async def test_the_database_file_holds_no_ids_names_or_cities(bot: BotUnderTest) -> None:
+    for user_id, lang, name, city in PEOPLE:
+        await act_and_sign(bot.user(user_id, language_code=lang, name=name), name, city)
+    assert bot.query("SELECT count(*) FROM actions") == [(2,)]
+    # Read while the bot runs (the WAL still holds the recent writes), then after it stops.
+    for moment in ("running", "stopped"):
+        raw = raw_files(bot.database)
+        assert raw, moment
+        for user_id, _, name, city in PEOPLE:
+            for value in (user_id, name, city):
+                for encoded in forms(value):
+                    assert encoded not in raw, (moment, value)
+        if moment == "running":
+            await bot.stop()
+    await bot.start()
+    # And the bot still knows them: the letter is signed from the sealed name.
+    ann = bot.user(PEOPLE[0][0], language_code="en")
+    [data] = await ann.send("/mydata")
+    assert "Zhanna Qwertova, Taldykorgan" in data.text
+
+
+async def test_rotating_the_secret_keeps_everyone(bot: BotUnderTest, tmp_path: Path) -> None:
+    user_id, lang, name, city = PEOPLE[0]
+    await act_and_sign(bot.user(user_id, language_code=lang), name, city)
+    await bot.stop()
+    new_secret = "rotated-secret-key-" + "x" * 32
+    storage = await Storage.open(bot.database, Vault(new_secret))
+    try:
+        assert await storage.rekey(Vault(SECRET_KEY)) == 1
+        supporter = await storage.supporter(user_id)
+        assert supporter is not None and supporter.signature is not None
+        assert supporter.signature.text == f"{name}, {city}"
+        assert len(await storage.actions_of(user_id)) == 1
+        assert await storage.subscriptions_of(user_id) == ["ua-31-22"]
+    finally:
+        await storage.close()
+    # The old secret no longer opens anything.
+    storage = await Storage.open(bot.database, Vault(SECRET_KEY))
+    try:
+        assert await storage.supporter(user_id) is None
+    finally:
+        await storage.close()
+
+
+def test_a_tampered_or_foreign_value_does_not_open() -> None:
+    vault = Vault(SECRET_KEY)
+    sealed = vault.seal("Almaty", "sign_city")
+    assert vault.open(sealed, "sign_city") == "Almaty"
+    with pytest.raises(InvalidTag):
+        vault.open(sealed, "sign_name")  # bound to its column
+    with pytest.raises(InvalidTag):
+        Vault("another-secret-" + "y" * 32).open(sealed, "sign_city")
