@@ -106,3 +106,16 @@ MIGRATIONS.append(
         """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        3,
+        "updates already handled, so a re-delivered update is ignored",
+        """
+        CREATE TABLE handled_updates (
+            update_id   INTEGER PRIMARY KEY,
+            handled_at  TEXT NOT NULL
+        )
+        """,
+    )
+)

@@ -12,6 +12,7 @@ from bot.crypto import Vault
 from bot.storage.audiences import Audiences
 from bot.storage.database import Database
 from bot.storage.stats import Stats
+from bot.storage.updates import HandledUpdates
 from bot.storage.supporters import (
     ActionRecord,
     Pending,
@@ -30,6 +31,7 @@ class Storage(Supporters):
         super().__init__(database)
         self.audiences = Audiences(database)
         self.stats = Stats(database)
+        self.handled_updates = HandledUpdates(database)
 
     @classmethod
     async def open(cls, path: Path, vault: Vault) -> Storage:
