@@ -1,0 +1,309 @@
+"""`python -m bot [run|import|check|preview|genkey]`: running the bot, and organizer commands.
+
+Only `run` needs the bot's settings; the others work on the content folder alone, with no
+token and no network, so an organizer can import, check and preview a case on a laptop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import secrets
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+
+from bot.app import build_application
+from bot.content import LANGS, Content, ContentError, Lang, load_content
+from bot.importer import DocumentError, import_document
+from bot.logs import configure_logging
+from bot.preview import PREVIEW_TOKEN, run_preview
+from bot.settings import load_settings
+
+log = logging.getLogger("bot")
+
+#: Where organizers keep content unless told otherwise (as the bot's setting does).
+DEFAULT_CONTENT = "content"
+
+_URL = re.compile(r"^https?://[^\s/?#.]+(\.[^\s/?#.]+)*(:\d{1,5})?([/?#]\S*)?$", re.IGNORECASE)
+_LOOKS_LIKE_URL = re.compile(r"^([a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
+_HREF = re.compile(r"""href\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+
+
+def _default_content() -> Path:
+    return Path(os.environ.get("BOT_CONTENT_DIR") or DEFAULT_CONTENT)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+# -- run ------------------------------------------------------------------------------------
+
+
+def run_bot() -> int:
+    """Check settings and content, then poll Telegram until stopped."""
+    settings = load_settings()
+    configure_logging(settings.token.get_secret_value())
+    try:
+        content = load_content(settings.content_dir)
+    except ContentError as error:
+        print("error: the content is not valid; the bot did not start:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    for warning in content.warnings:
+        log.warning("content: %s", warning)
+    application = build_application(settings, content)
+    log.info("starting with %d case(s), long polling", len(content.cases))
+    application.run_polling(allowed_updates=["message", "callback_query"])
+    return 0
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+def import_case(document: Path, content_dir: Path, case_id: str | None, overwrite: bool) -> int:
+    """Write a case folder from a UA document and list what the organizer still has to do."""
+    try:
+        result = import_document(document, content_dir, case_id=case_id, overwrite=overwrite)
+    except DocumentError as error:
+        print(f"error: {error}", file=sys.stderr)
+        if "already exists" in str(error) and not overwrite:
+            # The importer's message is written for any caller; say the flag for this one.
+            print("To replace that case, run the import again with --overwrite.", file=sys.stderr)
+        return 1
+    print(f"Imported case {result.case_id} into {result.directory}")
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    check = "python -m bot check"
+    if content_dir != Path(DEFAULT_CONTENT):
+        check += f" {content_dir}"
+    if result.warnings:
+        print(f"Next: fix the warnings above, then run: {check}")
+    else:
+        print(f"Next: review {result.directory / 'case.yaml'}, then run: {check}")
+    return 0
+
+
+# -- check ----------------------------------------------------------------------------------
+
+
+def _url_problem(value: str) -> str | None:
+    """Why `value` is not a link a supporter could open, or None if it is one."""
+    if not _URL.match(value):
+        return f"{value!r} is not a valid web address; write it as https://..."
+    return None
+
+
+def url_problems(content: Content) -> list[str]:
+    """Links in the content that look like URLs but would not open (errors for `check`)."""
+    problems = []
+    for item in content.iter_cases():
+        path = item.directory / "case.yaml"
+        for name in ("source", "previous_ua"):
+            value = getattr(item.case, name)
+            # Either may be a file name or a UA number; only what looks like a link is a link.
+            for token in re.split(r"[\s,;]+", value or ""):
+                problem = _url_problem(token) if _LOOKS_LIKE_URL.match(token) else None
+                if problem:
+                    problems.append(f"{path}: field '{name}': {problem}")
+    for lang, strings in content.strings.items():
+        path = content.directory / "strings" / f"{lang}.yaml"
+        for key, text in strings.messages.items():
+            for url in _HREF.findall(text):
+                problem = None if "{{" in url else _url_problem(url)
+                if problem:
+                    problems.append(f"{path}: field 'messages.{key}': link {problem}")
+    return problems
+
+
+def check(content_dir: Path) -> int:
+    """Validate all content as the bot does at start-up; print errors, warnings, a summary."""
+    try:
+        content = load_content(content_dir)
+    except ContentError as error:
+        for problem in error.problems:
+            print(f"error: {problem}")
+        # load_content stops at the first failing stage, so warnings are not known yet.
+        print(
+            f"{_plural(len(error.problems), 'error')}; the bot will not start until they "
+            "are fixed (warnings are listed once the errors are gone)"
+        )
+        return 1
+    errors = url_problems(content)
+    for problem in errors:
+        print(f"error: {problem}")
+    for warning in content.warnings:
+        print(f"warning: {warning}")
+    warnings = _plural(len(content.warnings), "warning")
+    if errors:
+        print(f"{_plural(len(errors), 'error')}, {warnings}")
+        return 1
+    print(f"content OK: {len(content.cases)} case(s), {warnings}")
+    return 0
+
+
+# -- preview --------------------------------------------------------------------------------
+
+
+def _terminal_lines() -> Iterator[str]:
+    """What the organizer types, with line editing; Ctrl-C or Ctrl-D ends the preview."""
+    while True:
+        try:
+            yield input("> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+
+
+def preview(content_dir: Path, as_of: date | None, lang: Lang) -> int:
+    """Chat with the real bot in this terminal (fake Telegram, throwaway database)."""
+    # Handler failures must show; HTTP chatter between the bot and the fake must not.
+    configure_logging(PREVIEW_TOKEN, level=logging.WARNING)
+    interactive = sys.stdin.isatty()
+    lines = _terminal_lines() if interactive else sys.stdin
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    # Not asyncio.run: its Ctrl-C handler would wait for Enter; here Ctrl-C ends input().
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(
+            run_preview(
+                content_dir, as_of, lang, lines, sys.stdout, color=color, echo=not interactive
+            )
+        )
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+# -- genkey ---------------------------------------------------------------------------------
+
+
+def generate_key() -> int:
+    """Print a new random BOT_SECRET_KEY (the settings' error message points here)."""
+    print(secrets.token_urlsafe(48))
+    return 0
+
+
+# -- arguments ------------------------------------------------------------------------------
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2022-05-05") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Subcommands with help an organizer can follow without reading the code."""
+    content_help = "the content folder (default: $BOT_CONTENT_DIR if set, else ./content)"
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=(
+            "The Urgent Action Telegram bot. Without a command it runs the bot (like 'run'). "
+            "'import', 'check', 'preview' and 'genkey' need no token and no network."
+        ),
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser(
+        "run",
+        help="run the bot (needs BOT_TOKEN and BOT_SECRET_KEY); the same as no command",
+        description=(
+            "Check the settings (BOT_TOKEN and other BOT_* variables, or .env) and the content, "
+            "then answer supporters on Telegram until stopped with Ctrl-C."
+        ),
+    )
+
+    importing = commands.add_parser(
+        "import",
+        help="turn a UA document (.txt or .docx) into a case folder",
+        description=(
+            "Read an Urgent Action document and write content/cases/<case id>/ with case.yaml "
+            "and the English templates. Names, addresses and handles are copied from the "
+            "document, never invented; whatever is missing is listed as a warning to fix."
+        ),
+    )
+    importing.add_argument("file", type=Path, metavar="FILE", help="the UA document")
+    importing.add_argument("--content", type=Path, default=None, help=content_help)
+    importing.add_argument(
+        "--id",
+        dest="case_id",
+        metavar="CASE_ID",
+        help="the case folder name (default: from the UA number, like ua-31-22)",
+    )
+    importing.add_argument(
+        "--overwrite", action="store_true", help="replace the case if it already exists"
+    )
+
+    checking = commands.add_parser(
+        "check",
+        help="check all content before the bot uses it",
+        description=(
+            "Load the content as the bot does at start-up: every field, every template "
+            "rendered for every official, language and signature, Telegram's and X's length "
+            "limits, email addresses and links. Errors stop the bot and make this exit with "
+            "1; warnings (missing translations, a deadline in the past) do not."
+        ),
+    )
+    checking.add_argument(
+        "dir", type=Path, nargs="?", default=None, metavar="DIR", help=content_help
+    )
+
+    previewing = commands.add_parser(
+        "preview",
+        help="try the bot in this terminal, as a supporter would see it",
+        description=(
+            "Chat with the real bot in the terminal: no Telegram, no token, a throwaway "
+            "database. Type a button's number to press it, anything else to send it as a "
+            "message; /quit or Ctrl-D to leave. Anything real Telegram would reject is shown "
+            "in red."
+        ),
+    )
+    previewing.add_argument("--content", type=Path, default=None, help=content_help)
+    previewing.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="pretend today is this day (at 12:00 UTC), e.g. to see the card after the deadline",
+    )
+    previewing.add_argument(
+        "--lang",
+        choices=LANGS,
+        default="en",
+        help="the supporter's Telegram language (default: en)",
+    )
+    commands.add_parser(
+        "genkey",
+        help="print a new random BOT_SECRET_KEY",
+        description=(
+            "Print a new random secret for BOT_SECRET_KEY. Keep it out of the database and "
+            "of version control; losing it means the bot can no longer message supporters it "
+            "already knows (the totals are kept)."
+        ),
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Dispatch to a subcommand; no subcommand runs the bot, as it always has."""
+    args = build_parser().parse_args(argv)
+    if args.command == "import":
+        return import_case(
+            args.file, args.content or _default_content(), args.case_id, args.overwrite
+        )
+    if args.command == "check":
+        return check(args.dir or _default_content())
+    if args.command == "genkey":
+        return generate_key()
+    if args.command == "preview":
+        return preview(args.content or _default_content(), args.as_of, args.lang)
+    return run_bot()
