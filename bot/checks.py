@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton
 from bot.callbacks import MAX_BYTES, Target
 from bot.clock import appeal_day
 from bot.content import LANGS, CaseContent, Content, Lang, missing_translations
+from bot.fake_telegram import EntityParseError, parse_html
 from bot.render import (
     MAX_CALLBACK_ANSWER,
     MAX_COPY_TEXT,
@@ -33,6 +34,12 @@ _LONGEST_USERNAME = "x" * 32
 
 def _check_screen(screen: Screen, where: str) -> list[str]:
     problems = []
+    try:
+        # Telegram's own HTML rules (the fake Bot API implements them): an unclosed tag in a
+        # strings file would otherwise only show when Telegram refuses the message.
+        parse_html(screen.text)
+    except EntityParseError as error:
+        problems.append(f"{where}: Telegram would refuse this message's HTML: {error}")
     length = telegram_length(screen.text)
     if length > MAX_MESSAGE:
         problems.append(f"{where}: message is {length} characters, Telegram allows {MAX_MESSAGE}")
@@ -64,6 +71,17 @@ def _check_case(views: Views, texts: Texts, item: CaseContent) -> list[str]:
         for today in days:
             where = f"{path}: case card ({lang})"
             problems += _check_screen(views.case_card(lang, item, today, 10**9), where)
+            problems += _check_screen(
+                views.welcome_case(lang, item, today, 10**9, offer_reminders=True), where
+            )
+            problems += _check_screen(views.case_list(lang, today, greeting=True), where)
+            for done in _subsets([o.id for o in case.officials]):
+                reminder = views.reminder(lang, item, today, done)
+                if reminder is not None:
+                    problems += _check_screen(reminder, f"{path}: reminder ({lang})")
+        for news in case.updates:
+            where = f"{path}: field 'updates.{news.id}' ({lang})"
+            problems += _check_screen(views.case_update(lang, item, news), where)
         for screen in views.background(lang, item):
             problems += _check_screen(screen, f"{path}: field 'background' ({lang})")
         for official in case.officials:
@@ -93,6 +111,14 @@ def _check_case(views: Views, texts: Texts, item: CaseContent) -> list[str]:
             if len(texts.button(lang, key)) > MAX_CALLBACK_ANSWER:
                 problems.append(f"strings/{lang}.yaml: buttons.{key} over 200 characters")
     return problems
+
+
+def _subsets(items: list[str]) -> list[set[str]]:
+    """Every subset of a case's officials (cases have a handful): what a reminder can name."""
+    subsets: list[set[str]] = [set()]
+    for item in items:
+        subsets += [subset | {item} for subset in subsets]
+    return subsets
 
 
 def _check_official(

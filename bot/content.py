@@ -127,6 +127,9 @@ class Case(Frozen):
     ua_number: str
     status: Literal["active", "closed"] = "active"
     deadline: date | None
+    # When organizers closed the case (status: closed) before its deadline; retention counts
+    # from this day, or from the deadline.
+    closed_on: date | None = None
     title: Localized
     person: Person
     summary: Localized
@@ -196,6 +199,8 @@ def _read_yaml(path: Path) -> Any:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise ContentError([f"{path}: not valid YAML: {error}"]) from None
+    except ValueError as error:  # YAML that parses but holds an impossible date, e.g. 2022-13-40
+        raise ContentError([f"{path}: invalid value: {error}"]) from None
     except OSError as error:
         raise ContentError([f"{path}: cannot be read: {error.strerror}"]) from None
 

@@ -152,3 +152,18 @@ async def test_a_second_case_needs_no_code_change(
         assert "31.22" in deep.text
     finally:
         await bot.stop()
+
+
+def test_an_impossible_date_names_the_file(content_copy: Path) -> None:
+    path = content_copy / "cases" / "ua-31-22" / "case.yaml"
+    text = path.read_text(encoding="utf-8").replace("2022-05-12", "2022-13-40")
+    path.write_text(text, encoding="utf-8")
+    message = problems_of(content_copy)
+    assert "case.yaml: invalid value" in message and "month" in message
+
+
+def test_html_telegram_would_refuse_stops_start_up(content_copy: Path) -> None:
+    path = content_copy / "strings" / "en.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('case_list: "Choose', 'case_list: "<b>Choose'), "utf-8")
+    assert "Telegram would refuse this message's HTML" in problems_of(content_copy)
