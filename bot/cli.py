@@ -11,7 +11,6 @@ import asyncio
 import logging
 import os
 import re
-import secrets
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -19,10 +18,12 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.content import LANGS, Content, ContentError, Lang, load_content
+from bot.crypto import Vault, generate_secret
 from bot.importer import DocumentError, import_document
 from bot.logs import configure_logging
 from bot.preview import PREVIEW_TOKEN, run_preview
 from bot.settings import load_settings
+from bot.storage import Storage
 
 log = logging.getLogger("bot")
 
@@ -188,7 +189,29 @@ def preview(content_dir: Path, as_of: date | None, lang: Lang) -> int:
 
 def generate_key() -> int:
     """Print a new random BOT_SECRET_KEY (the settings' error message points here)."""
-    print(secrets.token_urlsafe(48))
+    print(generate_secret())
+    return 0
+
+
+def rotate_key() -> int:
+    """Move every supporter from BOT_SECRET_KEY_OLD to BOT_SECRET_KEY (the bot stopped)."""
+    settings = load_settings()
+    if settings.secret_key_old is None:
+        print("error: set BOT_SECRET_KEY_OLD to the current key and BOT_SECRET_KEY to the new")
+        return 2
+    old = Vault(settings.secret_key_old.get_secret_value())
+    new = Vault(settings.secret_key.get_secret_value())
+
+    async def rekey() -> int:
+        storage = await Storage.open(settings.database, new)
+        try:
+            return await storage.rekey(old)
+        finally:
+            await storage.close()
+
+    moved = asyncio.run(rekey())
+    print(f"Re-keyed {_plural(moved, 'supporter')}. Start the bot with the new BOT_SECRET_KEY,")
+    print("remove BOT_SECRET_KEY_OLD, and destroy the old key.")
     return 0
 
 
@@ -290,6 +313,15 @@ def build_parser() -> argparse.ArgumentParser:
             "already knows (the totals are kept)."
         ),
     )
+    commands.add_parser(
+        "rotate-key",
+        help="move the database to a new BOT_SECRET_KEY (stop the bot first)",
+        description=(
+            "With the bot stopped, set BOT_SECRET_KEY_OLD to the current key and "
+            "BOT_SECRET_KEY to a new one (python -m bot genkey), then run this: every "
+            "supporter's key and sealed data move to the new secret in one transaction."
+        ),
+    )
     return parser
 
 
@@ -304,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check(args.dir or _default_content())
     if args.command == "genkey":
         return generate_key()
+    if args.command == "rotate-key":
+        return rotate_key()
     if args.command == "preview":
         return preview(args.content or _default_content(), args.as_of, args.lang)
     return run_bot()

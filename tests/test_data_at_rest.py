@@ -99,3 +99,47 @@ def test_a_tampered_or_foreign_value_does_not_open() -> None:
         vault.open(sealed, "sign_name")  # bound to its column
     with pytest.raises(InvalidTag):
         Vault("another-secret-" + "y" * 32).open(sealed, "sign_city")
+
+
+def test_rotate_key_command(tmp_path: Path) -> None:
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    from tests.harness import ROOT
+
+    database = tmp_path / "bot.sqlite3"
+
+    async def make() -> None:
+        storage = await Storage.open(database, Vault(SECRET_KEY))
+        await storage.set_language(4242, "ru", __import__("datetime").datetime.now())
+        await storage.close()
+
+    asyncio.run(make())
+    new_key = "n" * 40
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")} | {
+        "PYTHONPATH": str(ROOT),
+        "BOT_TOKEN": "1:x",
+        "BOT_SECRET_KEY": new_key,
+        "BOT_SECRET_KEY_OLD": SECRET_KEY,
+        "BOT_DATABASE": str(database),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "rotate-key"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Re-keyed 1 supporter" in result.stdout
+
+    async def check() -> None:
+        storage = await Storage.open(database, Vault(new_key))
+        supporter = await storage.supporter(4242)
+        await storage.close()
+        assert supporter is not None and supporter.lang == "ru"
+
+    asyncio.run(check())
