@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import logging
+from functools import partial
+
 from telegram import BotCommand
+from telegram.error import BadRequest
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -13,12 +20,16 @@ from telegram.ext import (
 )
 
 from bot.clock import Clock, system_clock
-from bot.content import LANGS, Content
+from bot.content import LANGS, Content, Lang
 from bot.crypto import Vault
-from bot.handlers import account, admin, buttons, fallback, journey, signature
+from bot.delivery import Delivery, SendWindow, build_delivery_bot
+from bot.handlers import account, admin, broadcast, buttons, fallback, journey, signature
 from bot.handlers.common import BotApplication, BotContext, Services
+from bot.http import AiohttpRequest
 from bot.settings import Settings
 from bot.storage import Storage
+
+log = logging.getLogger(__name__)
 
 #: Supporter commands, in the order of the command menu.
 COMMANDS = {
@@ -38,16 +49,31 @@ ADMIN_COMMANDS = {
     "stats": admin.stats_command,
     "report": admin.report_command,
     "reload": admin.reload_command,
+    "broadcast": broadcast.broadcast_command,
+    "cancel_broadcast": broadcast.cancel_broadcast_command,
 }
 
 
 def build_application(
-    settings: Settings, content: Content, clock: Clock = system_clock
+    settings: Settings,
+    content: Content,
+    clock: Clock = system_clock,
+    *,
+    campaign_interval: float | None = 30.0,
 ) -> BotApplication:
-    """Build the Application; services are opened by `start_services` (post_init)."""
+    """Build the Application; services are opened by `start_services` (post_init).
+
+    `campaign_interval` is how often due reminders, case updates and retention are checked;
+    None leaves that to the caller (tests move the clock and call `run_campaigns`).
+    """
+    # Interactive replies and broadcasts share Telegram's rate: the engine counts replies in
+    # the same window and leaves them room, so a broadcast never takes a supporter's turn.
+    window = SendWindow()
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
+        .request(AiohttpRequest(connection_pool_size=256, on_send=window.note))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
         .context_types(ContextTypes(context=BotContext))
@@ -57,7 +83,8 @@ def build_application(
         .post_shutdown(stop_services)
         .build()
     )
-    application.bot_data["pending_services"] = (settings, content, clock)
+    application.bot_data["pending_services"] = (settings, content, clock, window)
+    application.bot_data["campaign_interval"] = campaign_interval
     private = filters.ChatType.PRIVATE
 
     # Order matters: commands first, then buttons, then typed text, then everything else.
@@ -81,11 +108,25 @@ def build_application(
 
 async def start_services(application: BotApplication) -> None:
     """Open the database, learn the bot's username, publish the command menu."""
-    settings, content, clock = application.bot_data.pop("pending_services")
+    settings, content, clock, window = application.bot_data.pop("pending_services")
     storage = await Storage.open(settings.database, Vault(settings.secret_key.get_secret_value()))
     services = Services(settings=settings, storage=storage, content=content, clock=clock)
     services.bot_username = application.bot.username
     application.bot_data["services"] = services
+    token = settings.token.get_secret_value()
+    services.delivery = Delivery(
+        storage.outbox,
+        build_delivery_bot(token, settings.api_url),
+        rate=settings.broadcast_rate,
+        paid_rate=settings.paid_broadcast_rate,
+        progress=partial(report_progress, application),
+        window=window,
+    )
+    await services.delivery.start()  # resumes an unfinished broadcast after a restart
+    interval = application.bot_data.get("campaign_interval")
+    if interval is not None:
+        loop = _campaign_loop(services, interval)
+        application.bot_data["campaign_task"] = asyncio.create_task(loop)
     for lang in LANGS:
         commands = [BotCommand(name, text) for name, text in services.texts.commands(lang).items()]
         if lang == "en":
@@ -94,7 +135,48 @@ async def start_services(application: BotApplication) -> None:
 
 
 async def stop_services(application: BotApplication) -> None:
-    """Close the database cleanly (checkpoints the WAL)."""
+    """Pause deliveries cleanly (they resume after a restart), then close the database."""
+    task = application.bot_data.pop("campaign_task", None)
+    if isinstance(task, asyncio.Task):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     services = application.bot_data.get("services")
     if isinstance(services, Services):
+        if services.delivery is not None:
+            await services.delivery.stop()
         await services.storage.close()
+
+
+async def _campaign_loop(services: Services, interval: float) -> None:
+    """Check for due reminders and updates now and then; an error is logged, not fatal."""
+    while True:
+        try:
+            await services.run_campaigns()
+        except Exception:  # the loop must outlive one bad round; the next one retries
+            log.exception("campaign round failed")
+        await asyncio.sleep(interval)
+
+
+async def report_progress(
+    application: BotApplication, delivery_id: int, counts: dict[str, int], eta: float | None
+) -> None:
+    """Edit the organizer's one progress message of a delivery (throttled by the engine)."""
+    services = application.bot_data.get("services")
+    if not isinstance(services, Services):
+        return
+    info = await services.storage.outbox.get(delivery_id)
+    report_to = await services.storage.outbox.report_to(delivery_id)
+    if info is None or report_to is None:
+        return  # automatic deliveries have no progress message
+    target = json.loads(report_to)
+    done = counts.get("pending", 0) + counts.get("sending", 0) == 0
+    lang: Lang = "ru" if target.get("lang") == "ru" else "en"
+    screen = services.admin_views.progress(lang, info.kind, counts, eta, done)
+    try:
+        await application.bot.edit_message_text(
+            screen.text, chat_id=target["chat"], message_id=target["message"], parse_mode="HTML"
+        )
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise

@@ -75,8 +75,9 @@ def _check_case(views: Views, texts: Texts, item: CaseContent) -> list[str]:
                 views.welcome_case(lang, item, today, 10**9, offer_reminders=True), where
             )
             problems += _check_screen(views.case_list(lang, today, greeting=True), where)
-            for done in _subsets([o.id for o in case.officials]):
-                reminder = views.reminder(lang, item, today, done)
+        for before in case.reminders_days_before:
+            for written in _subsets([o.id for o in case.officials]):
+                reminder = views.reminder(lang, item, before, written)
                 if reminder is not None:
                     problems += _check_screen(reminder, f"{path}: reminder ({lang})")
         for news in case.updates:

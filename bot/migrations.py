@@ -78,6 +78,8 @@ MIGRATIONS.append(
             paid        INTEGER NOT NULL DEFAULT 0,
             created_by  TEXT,
             progress    TEXT,
+            -- Where the organizer's progress message is (JSON: chat, message, language).
+            report_to   TEXT,
             created_at  TEXT NOT NULL,
             started_at  TEXT,
             finished_at TEXT

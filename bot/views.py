@@ -480,7 +480,7 @@ class Views:
     # -- messages the bot starts (reminders, case updates) ----------------------------------
 
     def reminder(
-        self, lang: Lang, case: CaseContent, today: date, officials_done: Collection[str]
+        self, lang: Lang, case: CaseContent, days_left: int, officials_done: Collection[str]
     ) -> Screen | None:
         """A reminder naming what is left, with buttons straight back; None if nothing is."""
         c = case.case
@@ -491,7 +491,7 @@ class Views:
         text = self._msg(
             lang,
             "reminder",
-            days=(c.deadline - today).days,
+            days=days_left,
             person=local(c.person.name, lang),
             ua_number=c.ua_number,
             done=[local(o.title, lang) for o in done],

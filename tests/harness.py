@@ -7,8 +7,9 @@ Bot API spec and Telegram's limits.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,12 +50,14 @@ class BotUnderTest:
         content: Content,
         clock: MutableClock,
         admins: Sequence[int] = (),
+        **overrides: Any,
     ) -> None:
         self.fake = fake
         self.database = database
         self.content = content
         self.clock = clock
         self.admins = frozenset(admins)
+        self.overrides = overrides
         self.app: BotApplication | None = None
 
     @property
@@ -66,10 +69,12 @@ class BotUnderTest:
             database=self.database,
             content_dir=self.content.directory,
             admins=self.admins,
+            **self.overrides,
         )
 
     async def start(self) -> None:
-        app = build_application(self.settings, self.content, self.clock)
+        # Campaigns run when a test moves the clock and calls `services.run_campaigns()`.
+        app = build_application(self.settings, self.content, self.clock, campaign_interval=None)
         await app.initialize()
         await start_services(app)
         self.app = app
@@ -103,6 +108,15 @@ class BotUnderTest:
         """Read the database file directly, as an auditor would."""
         with sqlite3.connect(self.database) as connection:
             return list(connection.execute(sql, params).fetchall())
+
+
+async def wait_until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    """Poll until `condition` holds (background deliveries), failing after `within` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
 
 
 def load_real_content() -> Content:

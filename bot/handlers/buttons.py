@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from bot.callbacks import Action, Callback
-from bot.handlers import account, journey, signature
+from bot.handlers import account, broadcast, journey, signature
 from bot.handlers.common import BotContext, load_supporter, send
 from bot.views import Screen
 
@@ -38,6 +38,7 @@ ROUTES: dict[Action, Route] = {
     Action.LANGUAGE: _quiet(account.choose_language),
     Action.FORGET: _quiet(account.confirm_forget),
     Action.SUBSCRIBE: journey.subscribe,
+    Action.BROADCAST: broadcast.on_broadcast_button,
 }
 
 

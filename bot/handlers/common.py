@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram import LinkPreviewOptions, Message, Update
@@ -12,8 +12,10 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.admin_views import AdminViews
+from bot.campaigns import Campaigns
 from bot.clock import Clock, appeal_day
 from bot.content import Content, Lang
+from bot.delivery import Delivery
 from bot.render import Texts, plain_text
 from bot.settings import Settings
 from bot.storage import Storage, Supporter
@@ -35,9 +37,35 @@ class Services:
     clock: Clock
     texts: Texts = field(init=False)
     bot_username: str = "ua_bot"
+    campaigns: Campaigns = field(init=False)
+    delivery: Delivery | None = None
 
     def __post_init__(self) -> None:
         self.texts = Texts(self.content.strings)
+        self.campaigns = Campaigns(self.storage, self.settings.retention_days)
+
+    def wake_delivery(self) -> None:
+        """Something was queued in the outbox: let the engine start at once."""
+        if self.delivery is not None:
+            self.delivery.wake()
+
+    async def cancel_delivery(self, delivery_id: int) -> int:
+        """Cancel a delivery, including what the engine already claimed; returns how many."""
+        if self.delivery is not None:
+            return await self.delivery.cancel(delivery_id)
+        return await self.storage.outbox.cancel(delivery_id)
+
+    async def run_campaigns(self) -> list[int]:
+        """Create due reminders and case updates, apply retention; called periodically."""
+        now = self.now()
+        created = await self.campaigns.schedule(self.content, self.views, now)
+        if created:
+            self.wake_delivery()
+        removed = await self.campaigns.apply_retention(self.content, now)
+        if removed:
+            log.info("retention: unlinked %d supporter(s) from closed cases", removed)
+        await self.storage.handled_updates.prune(now - timedelta(hours=25))
+        return created
 
     def replace_content(self, content: Content) -> None:
         """Serve new content (after /reload); the texts compiled from it change with it."""

@@ -6,8 +6,9 @@ import logging
 
 from telegram import Update
 
+from bot.handlers.broadcast import receive_broadcast_text
 from bot.handlers.common import BotContext, language_of, load_supporter, send
-from bot.handlers.signature import receive_text
+from bot.handlers.signature import receive_signature_text
 from bot.views import Screen
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,18 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def free_text(update: Update, context: BotContext) -> None:
-    """Typed text: a signature being entered, or else a pointer to the buttons."""
-    if await receive_text(update, context):
-        return
-    _, lang = await load_supporter(update, context)
+    """Typed text: what the bot waits for (a signature, a broadcast), else a pointer."""
+    supporter, lang = await load_supporter(update, context, keep_pending=True)
+    pending = supporter.pending if supporter else None
+    user = update.effective_user
+    assert user is not None
+    if supporter is not None and pending is not None:
+        if pending.step != "broadcast":
+            await receive_signature_text(update, context, supporter, lang)
+            return
+        if user.id in context.services.settings.admins:
+            await receive_broadcast_text(update, context, pending)
+            return
     await send(update, context, context.services.views.note(lang, "free_text"))
 
 

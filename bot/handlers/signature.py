@@ -5,10 +5,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.callbacks import Target
+from bot.content import Lang
 from bot.handlers.common import BotContext, load_supporter, send, show
 from bot.handlers.journey import Outdated, show_channel
 from bot.signature import MAX_CITY, MAX_NAME, Signature, clean_input
-from bot.storage import Pending, PendingStep
+from bot.storage import Pending, PendingStep, Supporter
 
 
 async def signature_command(update: Update, context: BotContext) -> None:
@@ -43,26 +44,25 @@ async def choose_signature(update: Update, context: BotContext, args: tuple[str,
         await show(update, context, services.views.ask_text(lang, step))
 
 
-async def receive_text(update: Update, context: BotContext) -> bool:
-    """Typed text while a signature is awaited; False when nothing was awaited."""
-    supporter, lang = await load_supporter(update, context, keep_pending=True)
-    if supporter is None or supporter.pending is None:
-        return False
+async def receive_signature_text(
+    update: Update, context: BotContext, supporter: Supporter, lang: Lang
+) -> None:
+    """Typed text while a signature is awaited: name, initials, then city."""
     message = update.effective_message
     user = update.effective_user
-    assert message is not None and user is not None
+    assert message is not None and user is not None and supporter.pending is not None
     pending = supporter.pending
     services = context.services
     limit = MAX_CITY if pending.step == "city" else MAX_NAME
     text = clean_input(message.text or "", limit)
     if not text:
         await send(update, context, services.views.ask_text(lang, pending.step))
-        return True
+        return
     if pending.step == "initials":
         next_step = Pending("city", pending.target, initials=text)
         await services.storage.set_pending(user.id, next_step, services.now())
         await send(update, context, services.views.ask_text(lang, "city"))
-        return True
+        return
     if pending.step == "city":
         signature = Signature("initials", pending.initials, text)
     else:
@@ -71,4 +71,3 @@ async def receive_text(update: Update, context: BotContext) -> bool:
     await send(update, context, services.views.signature_saved(lang, signature))
     if pending.target:
         await show_channel(update, context, pending.target, new_message=True)
-    return True

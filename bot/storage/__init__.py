@@ -11,8 +11,8 @@ from pathlib import Path
 from bot.crypto import Vault
 from bot.storage.audiences import Audiences
 from bot.storage.database import Database
+from bot.storage.outbox import Outbox
 from bot.storage.stats import Stats
-from bot.storage.updates import HandledUpdates
 from bot.storage.supporters import (
     ActionRecord,
     Pending,
@@ -20,6 +20,7 @@ from bot.storage.supporters import (
     Supporter,
     Supporters,
 )
+from bot.storage.updates import HandledUpdates
 
 __all__ = ["ActionRecord", "Pending", "PendingStep", "Storage", "Supporter"]
 
@@ -31,6 +32,7 @@ class Storage(Supporters):
         super().__init__(database)
         self.audiences = Audiences(database)
         self.stats = Stats(database)
+        self.outbox = Outbox(database)
         self.handled_updates = HandledUpdates(database)
 
     @classmethod

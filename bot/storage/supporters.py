@@ -14,7 +14,7 @@ from bot.crypto import Vault
 from bot.signature import SIGNATURE_MODES, Signature
 from bot.storage.database import Database, iso
 
-PendingStep = Literal["name", "initials", "city"]
+PendingStep = Literal["name", "initials", "city", "broadcast"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,35 @@ class Supporters:
             (key, self._vault.seal(str(user_id), "chat_id"), iso(now)),
         )
         return key
+
+    async def purge_case(self, case_id: str) -> int:
+        """Retention: unlink every supporter from a closed case; the anonymous counts stay.
+
+        Supporters left with nothing on any case are deleted entirely (their name, city and
+        chat id existed only for it). Returns how many supporters were unlinked.
+        """
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT user_key FROM actions WHERE case_id = :case"
+                " UNION SELECT user_key FROM subscriptions WHERE case_id = :case",
+                {"case": case_id},
+            ) as cursor:
+                keys = [row[0] for row in await cursor.fetchall()]
+            await db.execute("DELETE FROM actions WHERE case_id = ?", (case_id,))
+            await db.execute("DELETE FROM subscriptions WHERE case_id = ?", (case_id,))
+            await db.execute(
+                "UPDATE outbox SET user_key = NULL WHERE state NOT IN ('pending', 'sending')"
+                " AND delivery_id IN (SELECT id FROM deliveries WHERE case_id = ?)",
+                (case_id,),
+            )
+            await db.executemany(
+                "DELETE FROM users WHERE user_key = ?"
+                " AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.user_key = users.user_key)"
+                " AND NOT EXISTS (SELECT 1 FROM subscriptions s"
+                " WHERE s.user_key = users.user_key)",
+                [(key,) for key in keys],
+            )
+            return len(keys)
 
     async def rekey(self, old: Vault) -> int:
         """Move every supporter from the `old` secret to the current one (key rotation).
@@ -307,6 +336,6 @@ def _load_pending(raw: str | None) -> Pending | None:
         return None
     data = json.loads(raw)
     step = data.get("step")
-    if step not in ("name", "initials", "city"):
+    if step not in ("name", "initials", "city", "broadcast"):
         return None
     return Pending(step, tuple(data.get("target", ())), data.get("initials", ""))
