@@ -556,6 +556,7 @@ class Views:
         stored_lang: Lang | None,
         signature: Signature | None,
         actions: Sequence[ActionRecord],
+        subscriptions: Sequence[str] = (),
     ) -> Screen:
         """Everything stored about the supporter, in words."""
         lines = []
@@ -575,7 +576,14 @@ class Views:
         text = self._msg(
             lang,
             "my_data",
-            has_data=stored_lang is not None or signature is not None or bool(actions),
+            has_data=stored_lang is not None
+            or signature is not None
+            or bool(actions)
+            or bool(subscriptions),
+            reminders=[
+                case.case.ua_number if (case := self.content.case(case_id)) else case_id
+                for case_id in subscriptions
+            ],
             language=self.content.strings[stored_lang].language_name if stored_lang else None,
             signature_mode=signature.mode if signature else None,
             signature=signature.text if signature else None,

@@ -42,8 +42,10 @@ async def test_mydata_shows_everything_then_forget_deletes_it(bot: BotUnderTest)
     await ann.click("Full name")
     await ann.send("Ann Lee")
     await ann.click("✅ I sent the email")
+    await ann.click("Remind me")
     [data] = await ann.send("/mydata")
     assert "Ann Lee" in data.text
+    assert "Reminders for: UA 31.22" in data.text
     assert "UA 31.22 — Ambassador of Kazakhstan to the United States — ✉️ Email" in data.text
 
     [question] = await ann.send("/forget")
@@ -54,6 +56,7 @@ async def test_mydata_shows_everything_then_forget_deletes_it(bot: BotUnderTest)
     assert "no longer store anything" in done.text
     assert bot.query("SELECT count(*) FROM users") == [(0,)]
     assert bot.query("SELECT count(*) FROM actions") == [(0,)]
+    assert bot.query("SELECT count(*) FROM subscriptions") == [(0,)]
     # The anonymous total Amnesty reports stays.
     assert bot.query("SELECT sum(count) FROM action_counts") == [(1,)]
     [card] = await ann.send("/start")

@@ -39,12 +39,15 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     """/mydata: everything stored about the supporter."""
     supporter, lang = await load_supporter(update, context)
     assert update.effective_user is not None
-    actions = await context.services.storage.actions_of(update.effective_user.id)
+    storage = context.services.storage
+    actions = await storage.actions_of(update.effective_user.id)
+    subscriptions = await storage.subscriptions_of(update.effective_user.id)
     screen = context.services.views.my_data(
         lang,
         supporter.lang if supporter else None,
         supporter.signature if supporter else None,
         actions,
+        subscriptions,
     )
     await send(update, context, screen)
 
