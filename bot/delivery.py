@@ -29,9 +29,10 @@ global, not per row: 5xx and refused connections mean Telegram (or the way to it
 trouble, and hammering it would burn every row's three attempts in seconds.
 
 Pacing is a sliding one-second window shared with the bot's interactive replies
-(`note_interactive`): never more than ``rate`` sends in any one second (checked against the
-send ``rate`` places back, on a window widened by 10 ms for clock and network jitter), and
-sends spaced evenly, so there is no burst at the start.  Many requests are in flight at once,
+(`note_interactive`): never more than ``rate`` sends in any one second, where a send counts
+until one second after its answer came back (see `SendWindow`: that bound holds whatever the
+clock granularity or a stall of this process), and sends are spaced evenly, so there is no
+burst at the start.  Many requests are in flight at once,
 so a slow answer does not lower the rate.  PTB's AIORateLimiter is not used: it lets about
 twice the rate through in the first second.
 
@@ -87,6 +88,7 @@ __all__ = [
     "DeliveryBot",
     "Progress",
     "SendWindow",
+    "Sent",
     "build_delivery_bot",
     "counts_toward_limit",
 ]
@@ -118,8 +120,24 @@ def counts_toward_limit(method: str) -> bool:
     return method.startswith(("send", "copy", "forward", "edit"))
 
 
+class Sent:
+    """One paced send in the window, until it stops counting against the rate."""
+
+    __slots__ = ("expires",)
+
+    def __init__(self, expires: float) -> None:
+        self.expires = expires
+
+
 class SendWindow:
     """The sends of the last second, paced (broadcast) and interactive, on one clock.
+
+    What Telegram counts is when a request *arrives*, which we never see: it lies between the
+    moment we send and the moment the answer is back. So a paced send counts for one second
+    after its answer came back (a certain bound), or one second after it left plus `jitter`
+    if the answer takes longer (a slow answer must not slow the broadcast). A stall of this
+    process between the two ends up inside the answer time, so it cannot squeeze 31 sends
+    into Telegram's second; only network jitter above `jitter` could.
 
     Shared between the engine and the application's request backend (via its `on_send` hook)
     so that both together stay within Telegram's budget, and the broadcast is what yields:
@@ -131,16 +149,14 @@ class SendWindow:
         self,
         monotonic: Callable[[], float] = time.monotonic,
         *,
-        margin: float = 0.01,
+        jitter: float = 0.03,
         memory: float = 3.0,
     ) -> None:
         self._clock = monotonic
-        # Extra width of the window: the server stamps arrival, not our departure, and jitter
-        # between the two must not make 31 fit into its one second.
-        self._span = 1.0 + margin
+        self._jitter = jitter
         self._memory = memory
-        self._paced: deque[float] = deque()
-        self._interactive: deque[float] = deque()
+        self._paced: deque[Sent] = deque()  # in the order they left
+        self._interactive: deque[float] = deque()  # when each stops counting
         # (time, replies in the window then), counts decreasing: a sliding maximum.
         self._peaks: deque[tuple[float, int]] = deque()
         # When the next paced send is due: advanced by the spacing from when the last one was
@@ -153,12 +169,12 @@ class SendWindow:
         return self._clock()
 
     def note(self, method: str = "sendMessage") -> None:
-        """Count a send made outside the engine (an interactive reply)."""
+        """Count a send made outside the engine (an interactive reply), just before it leaves."""
         if not counts_toward_limit(method):
             return
         now = self._clock()
         self._expire(now)
-        self._interactive.append(now)
+        self._interactive.append(now + 1.0 + self._jitter)
         count = len(self._interactive)
         while self._peaks and self._peaks[-1][1] <= count:
             self._peaks.pop()
@@ -169,10 +185,12 @@ class SendWindow:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     def _expire(self, now: float) -> None:
-        horizon = now - self._span
-        for times in (self._paced, self._interactive):
-            while times and times[0] <= horizon:
-                times.popleft()
+        # In leaving order: a send whose answer came back early may be counted a little
+        # longer, behind a slower one; counting too long is the safe side.
+        while self._paced and self._paced[0].expires <= now:
+            self._paced.popleft()
+        while self._interactive and self._interactive[0] <= now:
+            self._interactive.popleft()
         while self._peaks and self._peaks[0][0] <= now - self._memory:
             self._peaks.popleft()
 
@@ -190,18 +208,24 @@ class SendWindow:
             return max(wait, 0.05)  # replies use the whole budget: look again shortly
         excess = len(self._paced) - allowed
         if excess >= 0:
-            # The oldest `excess + 1` paced sends must leave the window first.
-            wait = max(wait, self._paced[excess] + self._span - now)
+            # The `excess + 1` oldest sends must all stop counting first.
+            clear = max(self._paced[i].expires for i in range(excess + 1))
+            wait = max(wait, clear - now)
         return wait
 
-    def take(self, rate: float, now: float) -> None:
-        """Record a paced send leaving at `now`; the next is due one spacing later."""
-        self._paced.append(now)
-        # Spaced so that `rate` sends span the whole (widened) window: no burst, ever.
-        spacing = max(1.0 / rate, self._span / max(1, int(rate)))
-        # A slightly late send keeps the schedule; after a pause or idle time it starts anew.
+    def take(self, rate: float, now: float) -> Sent:
+        """Record a paced send leaving at `now`; call `answered` when its answer is back."""
+        sent = Sent(now + 1.0 + self._jitter)
+        self._paced.append(sent)
+        # Evenly spaced, so there is no burst at the start or after a pause.
+        spacing = 1.0 / rate
         late = now - self._due
         self._due = self._due + spacing if late < spacing / 2 else now + spacing
+        return sent
+
+    def answered(self, sent: Sent) -> None:
+        """The answer is back: Telegram saw the request by now, so it counts one second more."""
+        sent.expires = min(sent.expires, self._clock() + 1.0)
 
 
 @lru_cache(maxsize=64)
@@ -416,7 +440,8 @@ class Delivery:
                     continue
                 await self._slots.acquire()
                 rate = self._paid_rate if item.paid else self._rate
-                if not await self._pace(rate):
+                sent = await self._pace(rate)
+                if sent is None:
                     self._slots.release()
                     self._ready.appendleft(item)
                     break
@@ -424,7 +449,7 @@ class Delivery:
                     self._slots.release()
                     self._record(item, "cancelled", "cancelled")
                     continue
-                task = asyncio.create_task(self._send(item))
+                task = asyncio.create_task(self._send(item, sent))
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
             await self._put_back_unsent()
@@ -472,17 +497,16 @@ class Delivery:
             for waiting in waits:
                 waiting.cancel()
 
-    async def _pace(self, rate: float) -> bool:
-        """Wait until the window allows a send at `rate` and take it; False if stopping."""
+    async def _pace(self, rate: float) -> Sent | None:
+        """Wait until the window allows a send at `rate` and take it; None if stopping."""
         while not self._stopping.is_set():
             now = self.window.now()
             wait = self.window.wait_time(rate, now)
             if wait <= 0:
-                self.window.take(rate, now)
-                return True
+                return self.window.take(rate, now)
             if await self._sleep(wait):
-                return False
-        return False
+                return None
+        return None
 
     async def _sleep(self, seconds: float) -> bool:
         """Sleep, but wake at once on stop; True if stopping."""
@@ -496,10 +520,10 @@ class Delivery:
             item = self._ready.popleft()
             await self._outbox.requeue(item.row_id, count_attempt=False)
 
-    async def _send(self, item: OutboxItem) -> None:
+    async def _send(self, item: OutboxItem, sent: Sent) -> None:
         """Send one row and record what became of it."""
         try:
-            await self._attempt(item)
+            await self._attempt(item, sent)
         except Exception:
             # Recording failed (the database?): the row stays 'sending' and becomes 'unknown'
             # at the next start, which is safe. The error says nothing about the supporter.
@@ -507,7 +531,8 @@ class Delivery:
         finally:
             self._slots.release()
 
-    async def _attempt(self, item: OutboxItem) -> None:
+    async def _request(self, item: OutboxItem, sent: Sent) -> None:
+        """The HTTP request alone; its answer time tells the window when Telegram saw it."""
         try:
             if isinstance(self._bot, DeliveryBot):
                 await self._bot.send_prepared(
@@ -522,6 +547,12 @@ class Delivery:
                     link_preview_options=_NO_PREVIEW,
                     allow_paid_broadcast=True if item.paid else None,
                 )
+        finally:
+            self.window.answered(sent)
+
+    async def _attempt(self, item: OutboxItem, sent: Sent) -> None:
+        try:
+            await self._request(item, sent)
         except RetryAfter as error:
             seconds = _retry_after(error)
             log.warning("Telegram asked to wait %.0f s (429): pausing all sending", seconds)
