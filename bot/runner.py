@@ -1,0 +1,178 @@
+"""Running the bot in production: long polling or a webhook, health and metrics, clean stops.
+
+PTB's manual lifecycle (as in its `customwebhookbot` example) rather than `run_polling`, so
+that one process serves the webhook, `/healthz` and `/metrics` on one port, and so that a stop
+happens in an order that loses nothing:
+
+1. stop taking updates (close the HTTP server; stop polling, which confirms the fetched
+   updates to Telegram: they are all in the application's queue by then);
+2. `Application.stop()`: handles every queued update and waits for the ones in flight;
+3. `stop_services`: pauses broadcasts (they resume after a restart), closes the database;
+4. `Application.shutdown()`.
+
+SIGTERM (`docker stop`) and SIGINT (Ctrl-C) start that sequence; a second signal kills the
+process at once (the database survives that too: see README, "Storage").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Final
+from urllib.parse import urlsplit
+
+from bot.app import build_application, start_services, stop_services
+from bot.clock import Clock, system_clock
+from bot.content import Content
+from bot.handlers.common import BotApplication
+from bot.processor import UpdateProcessor
+from bot.settings import Settings
+from bot.webhook import WebServer
+
+__all__ = ["ALLOWED_UPDATES", "Runner", "run"]
+
+log = logging.getLogger(__name__)
+
+#: The updates the bot handles; anything else Telegram need not send.
+ALLOWED_UPDATES: Final = ["message", "callback_query", "my_chat_member"]
+
+
+class Runner:
+    """One bot process: the application, its services and its HTTP server."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        content: Content,
+        clock: Clock = system_clock,
+        *,
+        port: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.content = content
+        self.clock = clock
+        # None: BOT_LISTEN_PORT; tests pass 0 for a free port.
+        self._port = settings.listen_port if port is None else port
+        self._application: BotApplication | None = None
+        self.server: WebServer | None = None
+        self._initialized = False
+        self._services_started = False
+
+    @property
+    def webhook(self) -> bool:
+        """Whether Telegram pushes updates to us (BOT_WEBHOOK_URL set) instead of polling."""
+        return self.settings.webhook_url is not None
+
+    @property
+    def application(self) -> BotApplication:
+        """The application, built on first use (inside the event loop that will run it)."""
+        if self._application is None:
+            self._application = build_application(self.settings, self.content, self.clock)
+        return self._application
+
+    @property
+    def port(self) -> int:
+        """The port of the HTTP server."""
+        assert self.server is not None, "the runner is not started"
+        return self.server.port
+
+    async def start(self) -> None:
+        """Open everything and start taking updates; undoes what it did if a step fails."""
+        app = self.application
+        if not isinstance(app.update_processor, UpdateProcessor):
+            log.warning("the update processor is not wired: no de-duplication, no throttling")
+        try:
+            await app.initialize()  # getMe: fails here if the token or the network is wrong
+            self._initialized = True
+            await start_services(app)
+            self._services_started = True
+            await app.start()
+            self.server = self._make_server(app)
+            await self.server.start(self.settings.listen_host, self._port)
+            if self.webhook:
+                await self._set_webhook(app)
+            else:
+                assert app.updater is not None
+                await app.updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+                )
+        except BaseException:
+            await self.stop()
+            raise
+        mode = "webhook" if self.webhook else "long polling"
+        log.info("started with %d case(s), %s", len(self.content.cases), mode)
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish the ones taken, close services; safe to call twice."""
+        app = self._application
+        if app is None:
+            return
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()  # waits for the update queue and every update in flight
+        if self._services_started:
+            self._services_started = False
+            await stop_services(app)
+        if self._initialized:
+            self._initialized = False
+            await app.shutdown()
+        log.info("stopped")
+
+    async def serve(self) -> int:
+        """Run until SIGTERM or SIGINT, then stop gracefully; 0 on a clean stop."""
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        signals = (signal.SIGTERM, signal.SIGINT)
+
+        def on_signal(signum: signal.Signals) -> None:
+            log.info("%s received: finishing the updates in hand, then stopping", signum.name)
+            stopping.set()
+            for each in signals:  # a second signal gets the default: an immediate exit
+                loop.remove_signal_handler(each)
+
+        for each in signals:
+            loop.add_signal_handler(each, on_signal, each)
+        try:
+            try:
+                await self.start()
+            except Exception as error:
+                log.error("the bot could not start: %s", type(error).__name__, exc_info=error)
+                return 1
+            await stopping.wait()
+        finally:
+            for each in signals:
+                loop.remove_signal_handler(each)
+            await self.stop()
+        return 0
+
+    def _make_server(self, app: BotApplication) -> WebServer:
+        if not self.webhook:
+            return WebServer(app)
+        url = self.settings.webhook_url
+        secret = self.settings.webhook_secret
+        assert url is not None and secret is not None  # Settings require both together
+        return WebServer(
+            app, webhook_path=urlsplit(url).path or "/", secret=secret.get_secret_value()
+        )
+
+    async def _set_webhook(self, app: BotApplication) -> None:
+        url = self.settings.webhook_url
+        secret = self.settings.webhook_secret
+        assert url is not None and secret is not None
+        # drop_pending_updates=False: updates that arrived while the bot was down still count.
+        await app.bot.set_webhook(
+            url,
+            secret_token=secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+
+
+def run(settings: Settings, content: Content) -> int:
+    """`python -m bot`: run until stopped; the exit code for the process."""
+    return asyncio.run(Runner(settings, content).serve())
