@@ -1,19 +1,45 @@
-# Build stage: install the bot and its dependencies into a prefix.
+# The Urgent Action bot. Build: docker compose build (or docker build -t ua-bot .)
+# Configuration comes from the environment (env_file: .env in compose.yaml); data lives in the
+# /data volume; the content is baked in and may be mounted over /app/content.
+
+# --- build: the bot and its dependencies in a virtualenv (wheels only, no compiler needed) ---
 FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/venv
 WORKDIR /src
+# Only what `pip install .` needs: pyproject.toml and the package (bot_api_spec.json included).
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN pip install --no-cache-dir --prefix=/install .
+RUN /opt/venv/bin/pip install . \
+    && /opt/venv/bin/python -c "import bot.cli, bot.runner"
 
-# Run stage: slim, non-root, data on a volume, content baked in (or mounted over).
+# --- run: slim, non-root ---
 FROM python:3.11-slim
-RUN useradd --create-home --uid 10001 bot && mkdir /data && chown bot /data
-COPY --from=build /install /usr/local
+# A fixed uid, so that a volume keeps working across rebuilds; no login shell, no home.
+RUN useradd --system --uid 10001 --user-group --home-dir /nonexistent --no-create-home \
+        --shell /usr/sbin/nologin bot \
+    && mkdir /data \
+    && chown bot:bot /data
+# Same base image and path as the build stage, so the virtualenv works as copied.
+COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY content ./content
-USER bot
-ENV BOT_DATABASE=/data/bot.sqlite3 \
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    MPLCONFIGDIR=/tmp/matplotlib \
+    BOT_DATABASE=/data/bot.sqlite3 \
     BOT_CONTENT_DIR=/app/content \
-    PYTHONUNBUFFERED=1
-VOLUME /data
+    BOT_LISTEN_HOST=0.0.0.0 \
+    BOT_LISTEN_PORT=8080
+USER bot
+VOLUME ["/data"]
+# The webhook (in webhook mode), /healthz and /metrics.
+EXPOSE 8080
+# /healthz answers 200 when the database answers and the content is loaded (both modes).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('BOT_LISTEN_PORT', '8080'), timeout=4)"]
+# SIGTERM (docker stop) lets the updates in hand finish, then closes the database cleanly.
+STOPSIGNAL SIGTERM
 CMD ["python", "-m", "bot"]
