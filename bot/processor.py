@@ -169,7 +169,8 @@ class HandledLog:
             self._writer = None
 
     # Until bot/storage/updates.py has `latest` and `mark_many`, every id is looked up and
-    # written on its own (correct, only slower); then these two become direct calls.
+    # written in a transaction of its own (correct, only more database work); once it has
+    # them, these two become direct calls.
     async def _latest(self) -> float:
         latest = getattr(self._store, "latest", None)
         if latest is None:
@@ -182,8 +183,8 @@ class HandledLog:
         if mark_many is not None:
             await mark_many(update_ids, self._now())
             return
-        for update_id in update_ids:
-            await self._store.mark(update_id, self._now())
+        now = self._now()
+        await asyncio.gather(*(self._store.mark(update_id, now) for update_id in update_ids))
 
 
 @dataclass
