@@ -279,74 +279,89 @@ async def _measure(
     process = await asyncio.create_subprocess_exec(
         *command, cwd=ROOT, stdout=asyncio.subprocess.PIPE, env=env
     )
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 60)
-    assert line.strip() == b"READY", line
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 60)
+        assert line.strip() == b"READY", line
 
-    latencies: list[float] = []
+        latencies: list[float] = []
 
-    async def journey(user_id: int, record: bool) -> None:
-        expect = [0]
-        pace = random.Random(user_id)
+        async def journey(user_id: int, record: bool) -> None:
+            expect = [0]
+            pace = random.Random(user_id)
 
-        async def deliver(update: JSON) -> None:
-            chat = user_id
-            seen = max((m.seq for m in fake.messages(chat)), default=0)
-            started = time.perf_counter()
-            fake.push_update(update)
-            if "callback_query" in update:
-                qid = update["callback_query"]["id"]
-                done = lambda: fake.callback_queries[qid].answer is not None  # noqa: E731
-            else:
-                done = lambda: len(fake.changes_since(chat, seen)) >= expect[0]  # noqa: E731
-            await asyncio.wait_for(watch.until(chat, done), 30)
-            if record:
-                latencies.append(time.perf_counter() - started)
+            async def deliver(update: JSON) -> None:
+                chat = user_id
+                seen = max((m.seq for m in fake.messages(chat)), default=0)
+                started = time.perf_counter()
+                fake.push_update(update)
+                if "callback_query" in update:
+                    qid = update["callback_query"]["id"]
+                    done = lambda: fake.callback_queries[qid].answer is not None  # noqa: E731
+                else:
+                    done = lambda: len(fake.changes_since(chat, seen)) >= expect[0]  # noqa: E731
+                await asyncio.wait_for(watch.until(chat, done), 30)
+                if record:
+                    latencies.append(time.perf_counter() - started)
 
-        user = fake.user(user_id, f"S{user_id}", "en", deliver=deliver)
-        for kind, argument, replies in steps:
-            if think:
-                await asyncio.sleep(pace.uniform(0.5, 1.5) * think)
-            expect[0] = replies
-            if kind == "send":
-                await user.send(argument)
-            elif kind == "click":
-                await user.click(argument)
-            else:
-                last = user.last
-                assert last is not None
-                await user.click_data(argument, last.message_id)
+            user = fake.user(user_id, f"S{user_id}", "en", deliver=deliver)
+            for kind, argument, replies in steps:
+                if think:
+                    await asyncio.sleep(pace.uniform(0.5, 1.5) * think)
+                expect[0] = replies
+                if kind == "send":
+                    await user.send(argument)
+                elif kind == "click":
+                    await user.click(argument)
+                else:
+                    last = user.last
+                    assert last is not None
+                    await user.click_data(argument, last.message_id)
 
-    await asyncio.gather(*(journey(1_000_000 + n, False) for n in range(WARM_UP)))
-    spy = None
-    if profile:  # py-spy samples the bot from outside: little overhead, idle time excluded
-        spy = await asyncio.create_subprocess_exec(
-            *("py-spy", "record", "--pid", str(process.pid), "--format", "raw", "--rate", "500"),
-            *("--nonblocking", "--output", str(profile_file)),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        await asyncio.sleep(1.0)  # attached
-    cpu_before = _cpu_seconds(process.pid)
-    fake_cpu_before = time.process_time()
-    calls_before = len(fake.calls)
-    started = time.perf_counter()
-    await asyncio.gather(*(journey(2_000_000 + n, True) for n in range(supporters)))
-    seconds = time.perf_counter() - started
-    cpu = _cpu_seconds(process.pid) - cpu_before
-    fake_cpu = time.process_time() - fake_cpu_before
-    api_calls = len(fake.calls) - calls_before
-    if spy is not None:
-        spy.send_signal(signal.SIGINT)
-        await spy.wait()
-    server_side = ""
-    if role[0] == "journey":
-        server_side = _server_side(await _get(f"http://127.0.0.1:{port}/metrics"))
-        assert _actions(workdir) == supporters + WARM_UP, "not every journey was counted"
-    assert fake.errors == [], fake.errors[:5]
-    assert fake.unanswered_callbacks() == []
-    process.send_signal(signal.SIGTERM)
-    await asyncio.wait_for(process.wait(), 60)
+        await asyncio.gather(*(journey(1_000_000 + n, False) for n in range(WARM_UP)))
+        spy = None
+        if profile:  # py-spy samples the bot from outside: little overhead, idle time excluded
+            spy = await asyncio.create_subprocess_exec(
+                *(
+                    "py-spy",
+                    "record",
+                    "--pid",
+                    str(process.pid),
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "500",
+                ),
+                *("--nonblocking", "--output", str(profile_file)),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            await asyncio.sleep(1.0)  # attached
+        cpu_before = _cpu_seconds(process.pid)
+        fake_cpu_before = time.process_time()
+        calls_before = len(fake.calls)
+        started = time.perf_counter()
+        await asyncio.gather(*(journey(2_000_000 + n, True) for n in range(supporters)))
+        seconds = time.perf_counter() - started
+        cpu = _cpu_seconds(process.pid) - cpu_before
+        fake_cpu = time.process_time() - fake_cpu_before
+        api_calls = len(fake.calls) - calls_before
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            await spy.wait()
+        server_side = ""
+        if role[0] == "journey":
+            server_side = _server_side(await _get(f"http://127.0.0.1:{port}/metrics"))
+            assert _actions(workdir) == supporters + WARM_UP, "not every journey was counted"
+        assert fake.errors == [], fake.errors[:5]
+        assert fake.unanswered_callbacks() == []
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 60)
+    except BaseException:  # no bot process may outlive a failed run
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        raise
     await fake.stop()
     text = _summarise(profile_file.read_text()) if profile_file.exists() else ""
     shutil.rmtree(workdir, ignore_errors=True)

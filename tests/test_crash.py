@@ -149,6 +149,12 @@ class BotProcess:
             query = f"SELECT count(*) FROM handled_updates WHERE update_id IN ({marks})"
             return int(db.execute(query, update_ids).fetchone()[0])
 
+    async def ensure_stopped(self) -> None:
+        """After a failed test: no bot process may outlive it."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
     def tail(self) -> str:
         return "\n".join(self.log.read_text().splitlines()[-30:])
 
@@ -195,68 +201,76 @@ async def test_kill_9_while_taps_are_handled_loses_and_duplicates_nothing(
 
     async with FakeTelegram() as fake, aiohttp.ClientSession() as http:
         bot = BotProcess(fake, tmp_path, content_dir)
-        pushed: list[JSON] = []
+        try:
+            pushed: list[JSON] = []
 
-        async def push(update: JSON) -> None:
-            pushed.append(update)
-            fake.push_update(update)
+            async def push(update: JSON) -> None:
+                pushed.append(update)
+                fake.push_update(update)
 
-        users = [fake.user(700_000 + n, f"S{n}", "en", deliver=push) for n in range(SUPPORTERS)]
-        await bot.start(http)
-        for user in users:
-            await user.send("/start")
-        await wait_for(lambda: all(user.last is not None for user in users), bot)
+            users = [
+                fake.user(700_000 + n, f"S{n}", "en", deliver=push) for n in range(SUPPORTERS)
+            ]
+            await bot.start(http)
+            for user in users:
+                await user.send("/start")
+            await wait_for(lambda: all(user.last is not None for user in users), bot)
 
-        # Every supporter's taps: five different actions and one of them tapped twice.
-        plans: dict[FakeUser, list[tuple[str, str]]] = {}
-        for user in users:
-            chosen = rng.sample(targets, TAPS_EACH - 1)
-            plans[user] = [*chosen, rng.choice(chosen)]
-            rng.shuffle(plans[user])
-        confirmed = {(user.id, target) for user, plan in plans.items() for target in plan}
+            # Every supporter's taps: five different actions and one of them tapped twice.
+            plans: dict[FakeUser, list[tuple[str, str]]] = {}
+            for user in users:
+                chosen = rng.sample(targets, TAPS_EACH - 1)
+                plans[user] = [*chosen, rng.choice(chosen)]
+                rng.shuffle(plans[user])
+            confirmed = {(user.id, target) for user, plan in plans.items() for target in plan}
 
-        duplicates_caught = 0
-        for wave in range(WAVES):
-            start = len(pushed)
-            per_wave = TAPS_EACH * wave // WAVES, TAPS_EACH * (wave + 1) // WAVES
-            for index in range(*per_wave):  # supporters tap at the same time, in turns
-                for user in users:
-                    official, channel = plans[user][index]
-                    card = user.messages[0]
-                    await user.click_data(f"k:{CASE}:{official}:{channel}:en", card.message_id)
-            taps = pushed[start:]
-            assert len(taps) <= 50
-            last_start = start
-            if wave < WAVES - 1:
-                await wait_for(kill_moment(wave, fake, bot, taps), bot)
-                await bot.kill()
-                await forget_stale_polls(fake)  # the dead process's long poll
-                for tap in taps:  # Telegram re-delivers the same updates (same update_id)
-                    fake.push_update(tap)
-                await bot.start(http)
-            await wait_for(all_answered(fake, taps), bot)
-            await fake.settle(quiet=0.1)
-            if wave < WAVES - 1:
-                duplicates_caught += await bot.metric(http, "ua_updates_duplicate_total")
+            duplicates_caught = 0
+            for wave in range(WAVES):
+                start = len(pushed)
+                per_wave = TAPS_EACH * wave // WAVES, TAPS_EACH * (wave + 1) // WAVES
+                for index in range(*per_wave):  # supporters tap at the same time, in turns
+                    for user in users:
+                        official, channel = plans[user][index]
+                        card = user.messages[0]
+                        await user.click_data(f"k:{CASE}:{official}:{channel}:en", card.message_id)
+                taps = pushed[start:]
+                assert len(taps) <= 50
+                last_start = start
+                if wave < WAVES - 1:
+                    await wait_for(kill_moment(wave, fake, bot, taps), bot)
+                    await bot.kill()
+                    await forget_stale_polls(fake)  # the dead process's long poll
+                    for tap in taps:  # Telegram re-delivers the same updates (same update_id)
+                        fake.push_update(tap)
+                    await bot.start(http)
+                await wait_for(all_answered(fake, taps), bot)
+                await fake.settle(quiet=0.1)
+                if wave < WAVES - 1:
+                    duplicates_caught += await bot.metric(http, "ua_updates_duplicate_total")
 
-        assert await bot.metric(http, "ua_updates_throttled_total") == 0
-        # A graceful stop with a slow reply in flight: the reply is sent, the exit code is 0.
-        fake.delay("sendMessage", 0.5)
-        await users[0].send("/help")
-        deadline = time.monotonic() + 5
-        while await bot.metric(http, "ua_updates_in_flight") < 1:
-            assert time.monotonic() < deadline, bot.tail()
-            await asyncio.sleep(0.01)
-        assert await bot.terminate() == 0, bot.tail()
-        assert users[0].messages[-1].text.startswith("How this bot works"), bot.tail()
+            assert await bot.metric(http, "ua_updates_throttled_total") == 0
+            # A graceful stop with a slow reply in flight: the reply is sent, the exit code is 0.
+            fake.delay("sendMessage", 0.5)
+            await users[0].send("/help")
+            deadline = time.monotonic() + 5
+            while await bot.metric(http, "ua_updates_in_flight") < 1:
+                assert time.monotonic() < deadline, bot.tail()
+                await asyncio.sleep(0.01)
+            assert await bot.terminate() == 0, bot.tail()
+            assert users[0].messages[-1].text.startswith("How this bot works"), bot.tail()
 
-        assert fake.unanswered_callbacks() == []
-        # Telegram's own refusals the bot copes with, after a crash between answering a tap and
-        # recording its update as handled: nothing else may have been refused.
-        coped = ("answerCallbackQuery: Bad Request: query is too old", "message is not modified")
-        unexpected = [error for error in fake.errors if not error.startswith(coped[0])]
-        unexpected = [error for error in unexpected if coped[1] not in error]
-        assert unexpected == [], unexpected
+            assert fake.unanswered_callbacks() == []
+            # Telegram's own refusals the bot copes with, after a crash between answering a tap and
+            # recording its update as handled: nothing else may have been refused.
+            coped = (
+                "answerCallbackQuery: Bad Request: query is too old",
+                "message is not modified",
+            )
+            unexpected = [error for error in fake.errors if not error.startswith(coped[0])]
+            unexpected = [error for error in unexpected if coped[1] not in error]
+            assert unexpected == [], unexpected
+        finally:
+            await bot.ensure_stopped()
 
     assert bot.starts == WAVES
     assert duplicates_caught > 0, "no re-delivered update was recognised"
