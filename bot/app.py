@@ -26,6 +26,8 @@ from bot.delivery import Delivery, SendWindow, build_delivery_bot
 from bot.handlers import account, admin, broadcast, buttons, fallback, journey, signature
 from bot.handlers.common import BotApplication, BotContext, Services
 from bot.http import AiohttpRequest
+from bot.metrics import metrics
+from bot.processor import UpdateProcessor
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -69,6 +71,7 @@ def build_application(
     # Interactive replies and broadcasts share Telegram's rate: the engine counts replies in
     # the same window and leaves them room, so a broadcast never takes a supporter's turn.
     window = SendWindow()
+    processor = UpdateProcessor()
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
@@ -77,12 +80,14 @@ def build_application(
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
         .context_types(ContextTypes(context=BotContext))
-        # Updates are independent; the database keeps concurrent taps exact.
-        .concurrent_updates(True)
+        # Concurrent across supporters, in order per supporter, re-delivered updates ignored,
+        # floods throttled; the database keeps concurrent taps exact.
+        .concurrent_updates(processor)
         .post_init(start_services)
         .post_shutdown(stop_services)
         .build()
     )
+    processor.attach(application)
     application.bot_data["pending_services"] = (settings, content, clock, window)
     application.bot_data["campaign_interval"] = campaign_interval
     private = filters.ChatType.PRIVATE
@@ -123,6 +128,7 @@ async def start_services(application: BotApplication) -> None:
         window=window,
     )
     await services.delivery.start()  # resumes an unfinished broadcast after a restart
+    metrics.set_outbox_source(storage.outbox.state_counts)
     interval = application.bot_data.get("campaign_interval")
     if interval is not None:
         loop = _campaign_loop(services, interval)
@@ -145,6 +151,7 @@ async def stop_services(application: BotApplication) -> None:
     if isinstance(services, Services):
         if services.delivery is not None:
             await services.delivery.stop()
+        metrics.set_outbox_source(None)
         await services.storage.close()
 
 

@@ -16,12 +16,12 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
-from bot.app import build_application
 from bot.content import LANGS, Content, ContentError, Lang, load_content
 from bot.crypto import Vault, generate_secret
 from bot.importer import DocumentError, import_document
 from bot.logs import configure_logging
 from bot.preview import PREVIEW_TOKEN, run_preview
+from bot.runner import run
 from bot.settings import load_settings
 from bot.storage import Storage
 
@@ -47,9 +47,9 @@ def _plural(count: int, noun: str) -> str:
 
 
 def run_bot() -> int:
-    """Check settings and content, then poll Telegram until stopped."""
+    """Check settings and content, then serve Telegram (polling or webhook) until stopped."""
     settings = load_settings()
-    configure_logging(settings.token.get_secret_value())
+    configure_logging(settings.token.get_secret_value(), as_json=settings.log_json)
     try:
         content = load_content(settings.content_dir)
     except ContentError as error:
@@ -59,10 +59,7 @@ def run_bot() -> int:
         return 1
     for warning in content.warnings:
         log.warning("content: %s", warning)
-    application = build_application(settings, content)
-    log.info("starting with %d case(s), long polling", len(content.cases))
-    application.run_polling(allowed_updates=["message", "callback_query"])
-    return 0
+    return run(settings, content)
 
 
 # -- import ---------------------------------------------------------------------------------

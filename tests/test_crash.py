@@ -36,27 +36,8 @@ from tests.test_processor import forget_stale_polls
 JSON = dict[str, Any]
 CASE = "ua-31-22"
 
-# Until `python -m bot` runs `bot.runner.run` with the processor wired in `bot/app.py`, the
-# process is started through the runner directly; afterwards this can be ["-m", "bot"].
-_RUN = """
-import asyncio, sys
-from bot.content import load_content
-from bot.logs import configure_logging
-from bot.runner import Runner
-from bot.settings import load_settings
-from tests.test_processor import wire_processor
-
-settings = load_settings()
-configure_logging(settings.token.get_secret_value())
-
-async def main() -> int:
-    runner = Runner(settings, load_content(settings.content_dir))
-    wire_processor(runner.application)
-    return await runner.serve()
-
-sys.exit(asyncio.run(main()))
-"""
-COMMAND = [sys.executable, "-c", _RUN]
+# The bot as it is deployed: `python -m bot`, long polling, processor and health server.
+COMMAND = [sys.executable, "-m", "bot"]
 
 SUPPORTERS = 25
 TAPS_EACH = 6  # five different actions and one second tap of the same button

@@ -41,16 +41,9 @@ def settings_for(fake: FakeTelegram, database: Path, **overrides: Any) -> Settin
 
 
 def wire_processor(app: BotApplication) -> UpdateProcessor:
-    """The application's UpdateProcessor, attached.
-
-    Transitional: until `bot/app.py` passes an UpdateProcessor to `concurrent_updates`, this
-    installs one; afterwards it only returns the wired one.
-    """
+    """The application's UpdateProcessor, as `bot.app` wires it (fails if it is not)."""
     processor = app.update_processor
-    if not isinstance(processor, UpdateProcessor):
-        processor = UpdateProcessor()
-        app._update_processor = processor  # type: ignore[misc]  # see docstring
-    processor.attach(app)
+    assert isinstance(processor, UpdateProcessor), "bot.app must wire the UpdateProcessor"
     return processor
 
 

@@ -88,3 +88,17 @@ def test_the_token_is_redacted_from_log_lines(caplog: pytest.LogCaptureFixture) 
     RedactToken(token).filter(record)
     assert token not in record.getMessage()
     assert "bot[token]/getMe" in record.getMessage()
+
+
+def test_json_logs_are_one_object_per_line_without_the_token() -> None:
+    import json
+
+    from bot.logs import JsonFormatter
+
+    token = "123456:SECRET-token"
+    record = logging.getLogger("x").makeRecord(
+        "x", logging.INFO, __file__, 1, "calling %s", (f"bot{token}/getMe",), None
+    )
+    RedactToken(token).filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "calling bot[token]/getMe" and line["level"] == "INFO"

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot.callbacks import Action, Callback
 from bot.handlers import account, broadcast, journey, signature
@@ -63,4 +64,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         await journey.send_menu(update, context, lang)
     finally:
         # Telegram shows a spinner until the query is answered: answer even on failure.
-        await query.answer(toast)
+        try:
+            await query.answer(toast)
+        except BadRequest as error:
+            # A tap handled again after a crash was answered the first time already.
+            log.info("could not answer a button: %s", error.message)

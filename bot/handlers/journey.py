@@ -7,6 +7,7 @@ from telegram import Update
 from bot.callbacks import Target
 from bot.content import LETTER_CHANNELS, CaseContent, Lang, Official
 from bot.handlers.common import BotContext, load_supporter, send, show
+from bot.metrics import metrics
 from bot.signature import Signature
 from bot.views import Screen, is_open
 
@@ -184,6 +185,7 @@ async def record_action(update: Update, context: BotContext, args: tuple[str, ..
     )
     if not counted:
         return views.already_counted(lang)
+    metrics.actions_recorded.inc()
     signature = supporter.signature if supporter and supporter.signature else _UNSIGNED
     # Turn the confirm button of the letter into "Counted", keeping the letter in view.
     await show(

@@ -460,6 +460,14 @@ class Outbox:
                 "UPDATE deliveries SET progress = ? WHERE id = ?", (progress, delivery_id)
             )
 
+    async def state_counts(self) -> dict[str, int]:
+        """Rows per state over every delivery (for /metrics)."""
+        async with self._database.connection.execute(
+            "SELECT state, count(*) FROM outbox GROUP BY state"
+        ) as cursor:
+            found = {str(row[0]): int(row[1]) for row in await cursor.fetchall()}
+        return {state: found.get(state, 0) for state in ROW_STATES}
+
     async def blocked_count(self) -> int:
         """How many supporters have blocked the bot."""
         async with self._database.connection.execute(
