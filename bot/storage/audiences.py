@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.content import LANGS, Lang
-from bot.storage.database import Database
+from bot.storage.database import Database, first
 
 Audience = Literal["subscribers", "not_acted", "acted", "reminder", "update"]
 BROADCAST_AUDIENCES: tuple[Audience, ...] = ("subscribers", "not_acted", "acted")
@@ -55,8 +55,8 @@ class Audiences:
             "  WHERE a.user_key = u.user_key AND a.case_id = :case)"
             f" FROM users u WHERE {_REACHABLE} AND {_QUERIES[audience]} ORDER BY u.rowid"
         )
-        async with self._db.execute(query, {"case": case_id}) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._db.execute_fetchall(query, {"case": case_id})
+        rows = rows
         return [
             Recipient(
                 user_key=row[0],
@@ -69,8 +69,8 @@ class Audiences:
     async def size(self, audience: Audience, case_id: str) -> int:
         """How many supporters a delivery to this audience would reach."""
         query = f"SELECT count(*) FROM users u WHERE {_REACHABLE} AND {_QUERIES[audience]}"
-        async with self._db.execute(query, {"case": case_id}) as cursor:
-            row = await cursor.fetchone()
+        rows = await self._db.execute_fetchall(query, {"case": case_id})
+        row = first(rows)
         return int(row[0]) if row else 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,3 +98,9 @@ def _statements(script: str) -> list[str]:
     if current.strip(" \n;"):
         statements.append(current.strip().rstrip(";"))
     return statements
+
+
+def first(rows: Iterable[sqlite3.Row]) -> sqlite3.Row | None:
+    """The first row of `execute_fetchall` (one thread hop, where execute + fetch + close
+    on a cursor cost three)."""
+    return next(iter(rows), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.storage.database import Database
+from bot.storage.database import Database, first
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class Stats:
         self._db = database.connection
 
     async def _pairs(self, sql: str, params: tuple[object, ...]) -> list[tuple[str, int]]:
-        async with self._db.execute(sql, params) as cursor:
-            return [(str(row[0]), int(row[1])) for row in await cursor.fetchall()]
+        rows = await self._db.execute_fetchall(sql, params)
+        return [(str(row[0]), int(row[1])) for row in rows]
 
     async def case_stats(self, case_id: str, today: date) -> CaseStats:
         """Totals per official and channel, unique supporters, recent activity, subscribers."""
@@ -81,8 +81,8 @@ class Stats:
 
     async def blocked(self) -> int:
         """Supporters who blocked the bot (Telegram answered 403)."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT count(*) FROM users WHERE blocked_at IS NOT NULL"
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = first(rows)
         return int(row[0]) if row else 0

@@ -12,7 +12,7 @@ import aiosqlite
 from bot.content import LANGS, Lang
 from bot.crypto import Vault
 from bot.signature import SIGNATURE_MODES, Signature
-from bot.storage.database import Database, iso
+from bot.storage.database import Database, first, iso
 
 PendingStep = Literal["name", "initials", "city", "broadcast"]
 
@@ -63,12 +63,10 @@ class Supporters:
 
     async def _ensure_user(self, db: aiosqlite.Connection, user_id: int, now: datetime) -> str:
         key = self._key(user_id)
-        async with db.execute("SELECT 1 FROM users WHERE user_key = ?", (key,)) as cursor:
-            if await cursor.fetchone() is not None:
-                return key
         # Private chats only: the chat id is the user id, sealed, kept to send reminders.
         await db.execute(
-            "INSERT INTO users (user_key, chat_id, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO users (user_key, chat_id, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (key, self._vault.seal(str(user_id), "chat_id"), iso(now)),
         )
         return key
@@ -80,12 +78,12 @@ class Supporters:
         chat id existed only for it). Returns how many supporters were unlinked.
         """
         async with self._transaction() as db:
-            async with db.execute(
+            rows = await db.execute_fetchall(
                 "SELECT user_key FROM actions WHERE case_id = :case"
                 " UNION SELECT user_key FROM subscriptions WHERE case_id = :case",
                 {"case": case_id},
-            ) as cursor:
-                keys = [row[0] for row in await cursor.fetchall()]
+            )
+            keys = [row[0] for row in rows]
             await db.execute("DELETE FROM actions WHERE case_id = ?", (case_id,))
             await db.execute("DELETE FROM subscriptions WHERE case_id = ?", (case_id,))
             await db.execute(
@@ -113,10 +111,9 @@ class Supporters:
         async with self._transaction() as db:
             # Parent and child keys change in one transaction: check references at commit.
             await db.execute("PRAGMA defer_foreign_keys = ON")
-            async with db.execute(
+            rows = await db.execute_fetchall(
                 "SELECT user_key, chat_id, sign_name, sign_city, pending FROM users"
-            ) as cursor:
-                rows = list(await cursor.fetchall())
+            )
             for old_key, chat, name, city, pending in rows:
                 user_id = int(old.open(chat, "chat_id"))
                 new_key = new.user_key(user_id)
@@ -143,12 +140,12 @@ class Supporters:
 
     async def supporter(self, user_id: int) -> Supporter | None:
         """What is stored about this user, or None if nothing is."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT lang, sign_mode, sign_name, sign_city, pending, created_at"
             " FROM users WHERE user_key = ?",
             (self._key(user_id),),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = first(rows)
         if row is None:
             return None
         lang, mode, name, city, pending, created = row
@@ -235,19 +232,19 @@ class Supporters:
 
     async def is_subscribed(self, user_id: int, case_id: str) -> bool:
         """Whether this supporter gets reminders for this case."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT 1 FROM subscriptions WHERE user_key = ? AND case_id = ?",
             (self._key(user_id), case_id),
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        )
+        return first(rows) is not None
 
     async def subscriptions_of(self, user_id: int) -> list[str]:
         """Cases this supporter gets reminders for."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT case_id FROM subscriptions WHERE user_key = ? ORDER BY case_id",
             (self._key(user_id),),
-        ) as cursor:
-            return [row[0] for row in await cursor.fetchall()]
+        )
+        return [row[0] for row in rows]
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -280,11 +277,11 @@ class Supporters:
                 " ON CONFLICT DO UPDATE SET count = count + 1",
                 (case_id, official_id, channel, now.astimezone(UTC).date().isoformat()),
             )
-            async with db.execute(
+            rows = await db.execute_fetchall(
                 "SELECT count(*) FROM actions WHERE user_key = ? AND case_id = ?",
                 (key, case_id),
-            ) as counted:
-                row = await counted.fetchone()
+            )
+            row = first(rows)
             if row is not None and row[0] == 1:
                 await db.execute(
                     "INSERT INTO supporter_counts (case_id, count) VALUES (?, 1)"
@@ -300,26 +297,26 @@ class Supporters:
         if case_id is not None:
             query += " AND case_id = ?"
             params += (case_id,)
-        async with self._db.execute(query + " ORDER BY created_at, rowid", params) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._db.execute_fetchall(query + " ORDER BY created_at, rowid", params)
+        rows = rows
         return [ActionRecord(r[0], r[1], r[2], datetime.fromisoformat(r[3])) for r in rows]
 
     async def total_actions(self, case_id: str) -> int:
         """The number Amnesty reports: every action ever confirmed on the case, counted once."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT coalesce(sum(count), 0) FROM action_counts WHERE case_id = ?", (case_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = first(rows)
         return int(row[0]) if row else 0
 
     async def daily_counts(self, case_id: str) -> list[tuple[date, str, str, int]]:
         """Anonymous counts per day, official and channel (no personal data)."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT day, official_id, channel, count FROM action_counts WHERE case_id = ?"
             " ORDER BY day, official_id, channel",
             (case_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
+        rows = rows
         return [(date.fromisoformat(r[0]), r[1], r[2], int(r[3])) for r in rows]
 
 

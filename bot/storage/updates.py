@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.database import Database, iso
+from bot.storage.database import Database, first, iso
 
 
 class HandledUpdates:
@@ -16,10 +16,10 @@ class HandledUpdates:
 
     async def seen(self, update_id: int) -> bool:
         """Whether this update was already handled."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,)
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        )
+        return first(rows) is not None
 
     async def mark(self, update_id: int, now: datetime) -> None:
         """Record an update as handled (after its handlers finished)."""
