@@ -49,3 +49,5 @@ def configure_logging(token: str, level: int = logging.INFO, *, as_json: bool = 
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for noisy in ("httpx", "httpcore", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # python-telegram-bot logs every call's parameters (chat ids, texts) at DEBUG.
+    logging.getLogger("telegram").setLevel(max(level, logging.INFO))

@@ -123,6 +123,10 @@ async def test_a_broadcast_resumes_after_a_restart_and_blocked_are_counted(
         }
         stats = await admin.send("/stats")
         assert "blocked the bot (all cases): 1" in stats[-1].text
+        # Unblocking and writing again makes the supporter reachable again.
+        fake.blocked_chats.discard(8100)
+        await users[0].send("/start")
+        assert bot.query("SELECT count(*) FROM users WHERE blocked_at IS NOT NULL") == [(0,)]
         # Pacing: never more than the configured rate in any one-second window.
         from bot.fake_telegram import max_in_any_window
 

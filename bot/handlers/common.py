@@ -124,6 +124,8 @@ async def load_supporter(
     assert user is not None
     services = context.services
     supporter = await services.storage.supporter(user.id)
+    if supporter is not None and supporter.blocked:
+        await services.storage.unblocked(user.id)
     if supporter is not None and supporter.pending is not None and not keep_pending:
         await services.storage.set_pending(user.id, None, services.now())
     return supporter, language_of(update, supporter)

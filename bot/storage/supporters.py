@@ -34,6 +34,7 @@ class Supporter:
     signature: Signature | None
     pending: Pending | None
     created_at: datetime
+    blocked: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,14 +142,14 @@ class Supporters:
     async def supporter(self, user_id: int) -> Supporter | None:
         """What is stored about this user, or None if nothing is."""
         rows = await self._db.execute_fetchall(
-            "SELECT lang, sign_mode, sign_name, sign_city, pending, created_at"
-            " FROM users WHERE user_key = ?",
+            "SELECT lang, sign_mode, sign_name, sign_city, pending, created_at,"
+            " blocked_at IS NOT NULL FROM users WHERE user_key = ?",
             (self._key(user_id),),
         )
         row = first(rows)
         if row is None:
             return None
-        lang, mode, name, city, pending, created = row
+        lang, mode, name, city, pending, created, blocked = row
         vault = self._vault
         signature = None
         if mode in SIGNATURE_MODES:
@@ -162,7 +163,15 @@ class Supporters:
             signature=signature,
             pending=_load_pending(vault.open_optional(pending, "pending")),
             created_at=datetime.fromisoformat(created),
+            blocked=bool(blocked),
         )
+
+    async def unblocked(self, user_id: int) -> None:
+        """The supporter wrote again after blocking the bot: they can be messaged again."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE users SET blocked_at = NULL WHERE user_key = ?", (self._key(user_id),)
+            )
 
     async def set_language(self, user_id: int, lang: Lang, now: datetime) -> None:
         """Remember the interface language the supporter chose."""
