@@ -80,34 +80,26 @@ async def reminders_to_offer(update: Update, context: BotContext) -> set[str]:
     return acted - set(await storage.subscriptions_of(update.effective_user.id))
 
 
-async def send_menu(update: Update, context: BotContext, lang: Lang) -> None:
-    """The menu as a new message (after a note about an outdated button)."""
-    services = context.services
-    today = services.today()
-    totals = {
-        item.case.id: await services.storage.total_actions(item.case.id)
-        for item in services.views.listed_cases(today)
-    }
-    cases = services.views.listed_cases(today)
-    if len(cases) == 1:
-        case = cases[0]
-        screen = services.views.case_card(lang, case, today, totals[case.case.id])
-    else:
-        screen = services.views.case_list(lang, today)
-    await send(update, context, screen)
-
-
-async def show_menu(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
+async def menu_screen(context: BotContext, lang: Lang) -> Screen:
     """The case list, or the only case's card."""
-    _, lang = await load_supporter(update, context)
     services = context.services
     today = services.today()
     cases = services.views.listed_cases(today)
     if len(cases) == 1:
         total = await services.storage.total_actions(cases[0].case.id)
-        await show(update, context, services.views.case_card(lang, cases[0], today, total))
-    else:
-        await show(update, context, services.views.case_list(lang, today))
+        return services.views.case_card(lang, cases[0], today, total)
+    return services.views.case_list(lang, today)
+
+
+async def send_menu(update: Update, context: BotContext, lang: Lang) -> None:
+    """The menu as a new message (after a note about an outdated button)."""
+    await send(update, context, await menu_screen(context, lang))
+
+
+async def show_menu(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
+    """The menu in place of the tapped message."""
+    _, lang = await load_supporter(update, context)
+    await show(update, context, await menu_screen(context, lang))
 
 
 async def show_case(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
