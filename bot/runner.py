@@ -88,8 +88,9 @@ class Runner:
             await start_services(app)
             self._services_started = True
             await app.start()
-            self.server = self._make_server(app)
-            await self.server.start(self.settings.listen_host, self._port)
+            server = self._make_server(app)
+            await server.start(self.settings.listen_host, self._port)
+            self.server = server  # published only once it listens (and knows its port)
             if self.webhook:
                 await self._set_webhook(app)
             else:
