@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
 import re
 import shutil
@@ -49,9 +48,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from bench import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-token"
@@ -454,24 +454,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _environment() -> list[str]:
-    model = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        found = re.search(r"(?m)^model name\s*:\s*(.+)$", cpuinfo.read_text())
-        model = found.group(1) if found else model
-    versions = ", ".join(
-        f"{name} {metadata.version(name)}"
-        for name in ("python-telegram-bot", "aiohttp", "aiosqlite", "httpx")
-    )
-    return [
-        f"nproc {os.cpu_count()} (usable {len(os.sched_getaffinity(0))}), CPU {model}",
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"SQLite {sqlite3.sqlite_version}",
-        versions,
-    ]
-
-
 def _table(title: str, results: list[Result]) -> None:
     print(f"\n{title}")
     header = f"{'bot':<42} {'updates':>7} {'upd/s':>6} {'p50 ms':>7} {'p99 ms':>7}"
@@ -511,7 +493,7 @@ def _report(flat: list[Result], paced: list[Result]) -> None:
 
 
 async def _orchestrate(supporters: int, think: float, bare: bool, profile: bool) -> None:
-    for line in _environment():
+    for line in machine():
         print(line)
     print(f"{supporters} supporters, 7 updates each, real getUpdates polling loop")
     runs = [
