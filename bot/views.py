@@ -118,6 +118,13 @@ class Views:
     def _btn(self, lang: Lang, key: str, **context: object) -> str:
         return self.texts.button(lang, key, **context)
 
+    def _write_to(self, lang: Lang, case: CaseContent, official: Official) -> InlineKeyboardButton:
+        """The button that opens an official's channels (case card, thanks, reminders)."""
+        label = self._btn(
+            lang, "write_to", title=local(official.title, lang), name=local(official.name, lang)
+        )
+        return button(label, Action.OFFICIAL, case.case.id, official.id)
+
     def deep_link(self, case_id: str) -> str:
         """The link that opens the bot straight on a case."""
         return f"https://t.me/{self.bot_username}?start={case_id}"
@@ -220,22 +227,7 @@ class Views:
             deadline_line=markup(self._deadline_line(lang, case, today)),
             total=total,
         )
-        keyboard: Keyboard = [
-            [
-                button(
-                    self._btn(
-                        lang,
-                        "write_to",
-                        title=local(o.title, lang),
-                        name=local(o.name, lang),
-                    ),
-                    Action.OFFICIAL,
-                    c.id,
-                    o.id,
-                )
-            ]
-            for o in c.officials
-        ]
+        keyboard: Keyboard = [[self._write_to(lang, case, o)] for o in c.officials]
         keyboard.append([button(self._btn(lang, "background"), Action.BACKGROUND, c.id)])
         keyboard.append([url_button(self._btn(lang, "share"), self.share_url(lang, case))])
         if offer_reminders and self.remindable(case, today):
@@ -445,21 +437,7 @@ class Views:
         for other in others:
             left = [c for c in other.channels if (other.id, c.value) not in done]
             if left:
-                keyboard.append(
-                    [
-                        button(
-                            self._btn(
-                                lang,
-                                "write_to",
-                                title=local(other.title, lang),
-                                name=local(other.name, lang),
-                            ),
-                            Action.OFFICIAL,
-                            case.case.id,
-                            other.id,
-                        )
-                    ]
-                )
+                keyboard.append([self._write_to(lang, case, other)])
         if any((official.id, c.value) not in done for c in official.channels):
             keyboard.append(
                 [
@@ -497,19 +475,7 @@ class Views:
             done=[local(o.title, lang) for o in done],
             left=[local(o.title, lang) for o in left],
         )
-        keyboard = [
-            [
-                button(
-                    self._btn(
-                        lang, "write_to", title=local(o.title, lang), name=local(o.name, lang)
-                    ),
-                    Action.OFFICIAL,
-                    c.id,
-                    o.id,
-                )
-            ]
-            for o in left
-        ]
+        keyboard = [[self._write_to(lang, case, o)] for o in left]
         return Screen(text, keyboard)
 
     def case_update(self, lang: Lang, case: CaseContent, update: CaseUpdate) -> Screen:
