@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import inspect
 import logging
-import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -121,7 +120,7 @@ class HandledLog:
         self._remember = remember
         self._recent: set[int] = set()
         self._order: deque[int] = deque()
-        self._floor: float | None = None  # ids at or below it may be in the database only
+        self._floor: int | None = None  # ids at or below it may be in the database only
         self._batch: list[int] = []
         self._batch_done: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -131,7 +130,8 @@ class HandledLog:
         if update_id in self._recent:
             return True
         if self._floor is None:
-            self._floor = await self._latest()
+            latest = await self._store.latest()
+            self._floor = -1 if latest is None else latest
         if update_id <= self._floor:
             return await self._store.seen(update_id)
         return False
@@ -159,7 +159,7 @@ class HandledLog:
                 self._batch, self._batch_done = [], None
                 assert done is not None
                 try:
-                    await self._mark_all(batch)
+                    await self._store.mark_many(batch, self._now())
                 except Exception as error:
                     done.set_exception(error)
                     done.exception()  # retrieved: each waiting update raises it, once is enough
@@ -167,24 +167,6 @@ class HandledLog:
                     done.set_result(None)
         finally:
             self._writer = None
-
-    # Until bot/storage/updates.py has `latest` and `mark_many`, every id is looked up and
-    # written in a transaction of its own (correct, only more database work); once it has
-    # them, these two become direct calls.
-    async def _latest(self) -> float:
-        latest = getattr(self._store, "latest", None)
-        if latest is None:
-            return math.inf
-        value = await latest()
-        return -1 if value is None else int(value)
-
-    async def _mark_all(self, update_ids: list[int]) -> None:
-        mark_many = getattr(self._store, "mark_many", None)
-        if mark_many is not None:
-            await mark_many(update_ids, self._now())
-            return
-        now = self._now()
-        await asyncio.gather(*(self._store.mark(update_id, now) for update_id in update_ids))
 
 
 @dataclass

@@ -256,3 +256,25 @@ def test_token_bucket_allows_a_burst_then_the_rate() -> None:
     now[0] += 120.0
     buckets.take(3)  # sweeps: buckets that refilled are forgotten
     assert len(buckets) == 1
+
+
+async def test_handled_ids_are_recorded_in_groups_and_the_highest_is_known(
+    tmp_path: Path, clock: MutableClock
+) -> None:
+    from bot.crypto import Vault
+    from bot.storage import Storage
+
+    storage = await Storage.open(tmp_path / "ids.sqlite3", Vault(SECRET_KEY))
+    try:
+        handled = storage.handled_updates
+        assert await handled.latest() is None
+        await handled.mark_many([7, 3, 9], clock())
+        await handled.mark_many([9, 11], clock())  # 9 again: recorded once, no error
+        assert await handled.latest() == 11
+        assert [await handled.seen(i) for i in (3, 7, 8, 9, 11)] == [True, True, False, True, True]
+        rows = await storage._database.connection.execute_fetchall(
+            "SELECT count(*) FROM handled_updates"
+        )
+        assert next(iter(rows))[0] == 4
+    finally:
+        await storage.close()

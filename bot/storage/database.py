@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -60,6 +61,17 @@ class Database:
                 await self.connection.execute("ROLLBACK")
                 raise
             await self.connection.execute("COMMIT")
+
+    async def write(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()) -> int:
+        """One statement as its own transaction; returns the rows it changed.
+
+        A single statement is atomic in SQLite, so it needs no BEGIN/COMMIT: one trip to the
+        database thread instead of three.  It still waits for the write lock, or it would run
+        inside another coroutine's open transaction on this shared connection.
+        """
+        async with self._write_lock:
+            cursor = await self.connection.execute(sql, parameters)
+            return cursor.rowcount
 
     async def _migrate(self) -> None:
         await self.connection.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.storage.database import Database, first, iso
@@ -12,7 +14,7 @@ class HandledUpdates:
 
     def __init__(self, database: Database) -> None:
         self._db = database.connection
-        self._transaction = database.transaction
+        self._write = database.write
 
     async def seen(self, update_id: int) -> bool:
         """Whether this update was already handled."""
@@ -21,19 +23,25 @@ class HandledUpdates:
         )
         return first(rows) is not None
 
+    async def latest(self) -> int | None:
+        """The highest id recorded (ids above it cannot have been handled yet)."""
+        row = first(await self._db.execute_fetchall("SELECT max(update_id) FROM handled_updates"))
+        return None if row is None or row[0] is None else int(row[0])
+
     async def mark(self, update_id: int, now: datetime) -> None:
         """Record an update as handled (after its handlers finished)."""
-        async with self._transaction() as db:
-            await db.execute(
-                "INSERT INTO handled_updates (update_id, handled_at) VALUES (?, ?)"
-                " ON CONFLICT DO NOTHING",
-                (update_id, iso(now)),
-            )
+        await self.mark_many([update_id], now)
+
+    async def mark_many(self, update_ids: Sequence[int], now: datetime) -> None:
+        """Record several updates as handled in one statement (one commit for all)."""
+        await self._write(
+            "INSERT INTO handled_updates (update_id, handled_at)"
+            " SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+            (iso(now), json.dumps([int(update_id) for update_id in update_ids])),
+        )
 
     async def prune(self, before: datetime) -> int:
         """Forget ids handled before `before`."""
-        async with self._transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM handled_updates WHERE handled_at < ?", (iso(before),)
-            )
-            return cursor.rowcount
+        return await self._write(
+            "DELETE FROM handled_updates WHERE handled_at < ?", (iso(before),)
+        )
