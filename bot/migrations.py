@@ -121,3 +121,26 @@ MIGRATIONS.append(
         """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        4,
+        "anonymous counts kept by a trigger on actions",
+        """
+        -- The counts change in the statement that records the action, whoever inserts it:
+        -- the total Amnesty reports cannot drift from the actions, and recording an action
+        -- is one statement.  The day is the UTC day of created_at (ISO text, UTC).
+        CREATE TRIGGER actions_counted AFTER INSERT ON actions
+        BEGIN
+            INSERT INTO action_counts (case_id, official_id, channel, day, count)
+            VALUES (NEW.case_id, NEW.official_id, NEW.channel, substr(NEW.created_at, 1, 10), 1)
+            ON CONFLICT DO UPDATE SET count = count + 1;
+            INSERT INTO supporter_counts (case_id, count)
+            SELECT NEW.case_id, 1
+            WHERE (SELECT count(*) FROM actions
+                   WHERE user_key = NEW.user_key AND case_id = NEW.case_id) = 1
+            ON CONFLICT DO UPDATE SET count = count + 1;
+        END
+        """,
+    )
+)

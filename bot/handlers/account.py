@@ -38,16 +38,12 @@ async def privacy_command(update: Update, context: BotContext) -> None:
 async def mydata_command(update: Update, context: BotContext) -> None:
     """/mydata: everything stored about the supporter."""
     supporter, lang = await load_supporter(update, context)
-    assert update.effective_user is not None
-    storage = context.services.storage
-    actions = await storage.actions_of(update.effective_user.id)
-    subscriptions = await storage.subscriptions_of(update.effective_user.id)
     screen = context.services.views.my_data(
         lang,
         supporter.lang if supporter else None,
         supporter.signature if supporter else None,
-        actions,
-        subscriptions,
+        list(supporter.actions) if supporter else [],
+        sorted(supporter.subscriptions) if supporter else [],
     )
     await send(update, context, screen)
 

@@ -9,6 +9,7 @@ from bot.content import LETTER_CHANNELS, CaseContent, Lang, Official
 from bot.handlers.common import BotContext, load_supporter, send, show
 from bot.metrics import metrics
 from bot.signature import Signature
+from bot.storage import Supporter
 from bot.views import Screen, is_open
 
 _UNSIGNED = Signature("none")
@@ -54,9 +55,9 @@ def resolve_target(
 async def start(update: Update, context: BotContext) -> None:
     """/start and deep links (/start <case-id>): greeting and the case card or case list."""
     services = context.services
-    _, lang = await load_supporter(update, context)
+    supporter, lang = await load_supporter(update, context)
     today = services.today()
-    offer = await reminders_to_offer(update, context)
+    offer = reminders_to_offer(supporter)
     case = services.content.case(context.args[0]) if context.args else None
     if case is not None:
         total = await services.storage.total_actions(case.case.id)
@@ -72,12 +73,11 @@ async def start(update: Update, context: BotContext) -> None:
     await send(update, context, services.views.welcome(lang, today, totals, offer_reminders=offer))
 
 
-async def reminders_to_offer(update: Update, context: BotContext) -> set[str]:
+def reminders_to_offer(supporter: Supporter | None) -> set[str]:
     """Cases the supporter acted on but gets no reminders for: /start offers them again."""
-    assert update.effective_user is not None
-    storage = context.services.storage
-    acted = {a.case_id for a in await storage.actions_of(update.effective_user.id)}
-    return acted - set(await storage.subscriptions_of(update.effective_user.id))
+    if supporter is None:
+        return set()
+    return supporter.acted_on() - supporter.subscriptions
 
 
 async def menu_screen(context: BotContext, lang: Lang) -> Screen:
@@ -121,28 +121,38 @@ async def show_background(update: Update, context: BotContext, args: tuple[str, 
 
 async def show_official(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
     """The channels to reach one official, with those already used ticked."""
-    _, lang = await load_supporter(update, context)
+    supporter, lang = await load_supporter(update, context)
     case, official = resolve(context, args[0], args[1])
-    assert official is not None and update.effective_user is not None
-    actions = await context.services.storage.actions_of(update.effective_user.id, case.case.id)
-    done = {a.channel for a in actions if a.official_id == official.id}
+    assert official is not None
+    done_on_case = supporter.done(case.case.id) if supporter else set()
+    done = {channel for official_id, channel in done_on_case if official_id == official.id}
     await show(update, context, context.services.views.official(lang, case, official, done))
 
 
-async def show_channel(
-    update: Update, context: BotContext, args: tuple[str, ...], *, new_message: bool = False
+async def show_channel(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
+    """A channel button: the channel in place of the tapped message."""
+    supporter, lang = await load_supporter(update, context)
+    await channel_screen(update, context, args, supporter, lang)
+
+
+async def channel_screen(
+    update: Update,
+    context: BotContext,
+    args: tuple[str, ...],
+    supporter: Supporter | None,
+    lang: Lang,
+    *,
+    new_message: bool = False,
 ) -> None:
     """Everything to act through one channel; asks for a signature first for letters."""
-    supporter, lang = await load_supporter(update, context)
     case, official, target = resolve_target(context, args)
     services = context.services
     signature = supporter.signature if supporter else None
     if target.channel in LETTER_CHANNELS and signature is None:
         await show(update, context, services.views.signature_question(lang, None, target))
         return
-    assert update.effective_user is not None
-    actions = await services.storage.actions_of(update.effective_user.id, case.case.id)
-    done = any(a.official_id == official.id and a.channel == target.channel for a in actions)
+    done_on_case = supporter.done(case.case.id) if supporter else set()
+    done = (official.id, target.channel.value) in done_on_case
     screen = services.views.channel(
         lang, case, official, target, signature or _UNSIGNED, services.today(), done
     )
@@ -185,10 +195,10 @@ async def record_action(update: Update, context: BotContext, args: tuple[str, ..
         context,
         views.channel(lang, case, official, target, signature, services.today(), True),
     )
-    actions = await services.storage.actions_of(user.id, case.case.id)
-    done = {(a.official_id, a.channel) for a in actions}
+    done = supporter.done(case.case.id) if supporter else set()
+    done.add((official.id, target.channel.value))
     total = await services.storage.total_actions(case.case.id)
-    subscribed = await services.storage.is_subscribed(user.id, case.case.id)
+    subscribed = supporter is not None and case.case.id in supporter.subscriptions
     thanks = views.thanks(
         lang, case, official, total, done, offer_reminders=not subscribed, today=services.today()
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from telegram import Update
 
 from bot.callbacks import Target
 from bot.content import Lang
 from bot.handlers.common import BotContext, load_supporter, send, show
-from bot.handlers.journey import Outdated, show_channel
+from bot.handlers.journey import Outdated, channel_screen
 from bot.signature import MAX_CITY, MAX_NAME, Signature, clean_input
 from bot.storage import Pending, PendingStep, Supporter
 
@@ -33,11 +36,13 @@ async def choose_signature(update: Update, context: BotContext, args: tuple[str,
         current = supporter.signature if supporter else None
         await show(update, context, services.views.signature_question(lang, current, target))
     elif mode == "none":
-        await services.storage.set_signature(user.id, Signature("none"), services.now())
-        await show(update, context, services.views.signature_saved(lang, Signature("none")))
+        unsigned = Signature("none")
+        await services.storage.set_signature(user.id, unsigned, services.now())
+        await show(update, context, services.views.signature_saved(lang, unsigned))
         if target is not None:
             # A new message: the tapped one now confirms the signature.
-            await show_channel(update, context, rest, new_message=True)
+            signed = _with_signature(supporter, unsigned, services.now())
+            await channel_screen(update, context, rest, signed, lang, new_message=True)
     else:
         step: PendingStep = "name" if mode == "name" else "initials"
         await services.storage.set_pending(user.id, Pending(step, rest), services.now())
@@ -70,4 +75,12 @@ async def receive_signature_text(
     await services.storage.set_signature(user.id, signature, services.now())
     await send(update, context, services.views.signature_saved(lang, signature))
     if pending.target:
-        await show_channel(update, context, pending.target, new_message=True)
+        signed = _with_signature(supporter, signature, services.now())
+        await channel_screen(update, context, pending.target, signed, lang, new_message=True)
+
+
+def _with_signature(supporter: Supporter | None, signature: Signature, now: datetime) -> Supporter:
+    """The supporter as stored after saving `signature` (saves reading it back)."""
+    if supporter is None:
+        return Supporter(lang=None, signature=signature, pending=None, created_at=now)
+    return replace(supporter, signature=signature, pending=None)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Literal
 
 import aiosqlite
 
@@ -27,17 +27,6 @@ class Pending:
 
 
 @dataclass(frozen=True)
-class Supporter:
-    """What the bot keeps about one supporter."""
-
-    lang: Lang | None
-    signature: Signature | None
-    pending: Pending | None
-    created_at: datetime
-    blocked: bool = False
-
-
-@dataclass(frozen=True)
 class ActionRecord:
     """One confirmed action, as shown to its supporter by /mydata."""
 
@@ -45,6 +34,29 @@ class ActionRecord:
     official_id: str
     channel: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Supporter:
+    """What the bot keeps about one supporter, read in one query at the start of an update."""
+
+    lang: Lang | None
+    signature: Signature | None
+    pending: Pending | None
+    created_at: datetime
+    blocked: bool = False
+    #: Confirmed actions, oldest first.
+    actions: tuple[ActionRecord, ...] = ()
+    #: Cases the supporter gets reminders for.
+    subscriptions: frozenset[str] = frozenset()
+
+    def done(self, case_id: str) -> set[tuple[str, str]]:
+        """(official, channel) pairs already confirmed on this case."""
+        return {(a.official_id, a.channel) for a in self.actions if a.case_id == case_id}
+
+    def acted_on(self) -> set[str]:
+        """Cases with at least one confirmed action."""
+        return {action.case_id for action in self.actions}
 
 
 class Supporters:
@@ -55,6 +67,7 @@ class Supporters:
         self._vault = database.vault
         self._db = database.connection
         self._transaction = database.transaction
+        self._write = database.write
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -140,16 +153,24 @@ class Supporters:
     # -- supporters -------------------------------------------------------------------------
 
     async def supporter(self, user_id: int) -> Supporter | None:
-        """What is stored about this user, or None if nothing is."""
+        """Everything stored about this user (settings, actions, subscriptions), or None.
+
+        One query, one trip to the database thread: every update starts with it.
+        """
         rows = await self._db.execute_fetchall(
             "SELECT lang, sign_mode, sign_name, sign_city, pending, created_at,"
-            " blocked_at IS NOT NULL FROM users WHERE user_key = ?",
+            " blocked_at IS NOT NULL,"
+            " (SELECT json_group_array(json_array(case_id, official_id, channel, created_at,"
+            "  rowid)) FROM actions WHERE actions.user_key = users.user_key),"
+            " (SELECT json_group_array(case_id) FROM subscriptions"
+            "  WHERE subscriptions.user_key = users.user_key)"
+            " FROM users WHERE user_key = ?",
             (self._key(user_id),),
         )
         row = first(rows)
         if row is None:
             return None
-        lang, mode, name, city, pending, created, blocked = row
+        lang, mode, name, city, pending, created, blocked, actions, subscriptions = row
         vault = self._vault
         signature = None
         if mode in SIGNATURE_MODES:
@@ -158,58 +179,68 @@ class Supporters:
                 vault.open_optional(name, "sign_name") or "",
                 vault.open_optional(city, "sign_city") or "",
             )
+        ordered = sorted(json.loads(actions), key=lambda a: (a[3], a[4]))
         return Supporter(
             lang=lang if lang in LANGS else None,
             signature=signature,
             pending=_load_pending(vault.open_optional(pending, "pending")),
             created_at=datetime.fromisoformat(created),
             blocked=bool(blocked),
+            actions=tuple(
+                ActionRecord(case, official, channel, datetime.fromisoformat(at))
+                for case, official, channel, at, _ in ordered
+            ),
+            subscriptions=frozenset(json.loads(subscriptions)),
         )
 
     async def unblocked(self, user_id: int) -> None:
         """The supporter wrote again after blocking the bot: they can be messaged again."""
-        async with self._transaction() as db:
-            await db.execute(
-                "UPDATE users SET blocked_at = NULL WHERE user_key = ?", (self._key(user_id),)
-            )
+        await self._write(
+            "UPDATE users SET blocked_at = NULL WHERE user_key = ?", (self._key(user_id),)
+        )
+
+    async def _upsert(self, user_id: int, now: datetime, **columns: str | None) -> None:
+        """Create the user if needed and set `columns`, in one statement (one commit)."""
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
+        # Private chats only: the chat id is the user id, sealed, kept to send reminders.
+        await self._write(
+            f"INSERT INTO users (user_key, chat_id, created_at, {names}) VALUES (?, ?, ?, {marks})"
+            f" ON CONFLICT (user_key) DO UPDATE SET {updates}",
+            (
+                self._key(user_id),
+                self._vault.seal(str(user_id), "chat_id"),
+                iso(now),
+                *columns.values(),
+            ),
+        )
 
     async def set_language(self, user_id: int, lang: Lang, now: datetime) -> None:
         """Remember the interface language the supporter chose."""
-        async with self._transaction() as db:
-            key = await self._ensure_user(db, user_id, now)
-            await db.execute("UPDATE users SET lang = ? WHERE user_key = ?", (lang, key))
+        await self._upsert(user_id, now, lang=lang)
 
     async def set_signature(self, user_id: int, signature: Signature, now: datetime) -> None:
         """Store how the supporter signs, and stop waiting for typed input."""
-        async with self._transaction() as db:
-            key = await self._ensure_user(db, user_id, now)
-            await db.execute(
-                "UPDATE users SET sign_mode = ?, sign_name = ?, sign_city = ?, pending = NULL"
-                " WHERE user_key = ?",
-                (
-                    signature.mode,
-                    self._vault.seal_optional(signature.name or None, "sign_name"),
-                    self._vault.seal_optional(signature.city or None, "sign_city"),
-                    key,
-                ),
-            )
+        vault = self._vault
+        await self._upsert(
+            user_id,
+            now,
+            sign_mode=signature.mode,
+            sign_name=vault.seal_optional(signature.name or None, "sign_name"),
+            sign_city=vault.seal_optional(signature.city or None, "sign_city"),
+            pending=None,
+        )
 
     async def set_pending(self, user_id: int, pending: Pending | None, now: datetime) -> None:
         """Remember what typed text the bot waits for (kept in the database across restarts)."""
-        async with self._transaction() as db:
-            key = await self._ensure_user(db, user_id, now)
-            await db.execute(
-                "UPDATE users SET pending = ? WHERE user_key = ?",
-                (self._vault.seal_optional(_dump_pending(pending), "pending"), key),
-            )
+        sealed = self._vault.seal_optional(_dump_pending(pending), "pending")
+        await self._upsert(user_id, now, pending=sealed)
 
     async def forget(self, user_id: int) -> bool:
         """Delete everything about this user; anonymous totals stay. True if anything existed."""
-        async with self._transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM users WHERE user_key = ?", (self._key(user_id),)
-            )
-            return cursor.rowcount > 0
+        deleted = await self._write("DELETE FROM users WHERE user_key = ?", (self._key(user_id),))
+        return deleted > 0
 
     # -- reminders ------------------------------------------------------------------------
 
@@ -239,22 +270,6 @@ class Supporters:
             )
             return removed > 0 or cursor.rowcount > 0
 
-    async def is_subscribed(self, user_id: int, case_id: str) -> bool:
-        """Whether this supporter gets reminders for this case."""
-        rows = await self._db.execute_fetchall(
-            "SELECT 1 FROM subscriptions WHERE user_key = ? AND case_id = ?",
-            (self._key(user_id), case_id),
-        )
-        return first(rows) is not None
-
-    async def subscriptions_of(self, user_id: int) -> list[str]:
-        """Cases this supporter gets reminders for."""
-        rows = await self._db.execute_fetchall(
-            "SELECT case_id FROM subscriptions WHERE user_key = ? ORDER BY case_id",
-            (self._key(user_id),),
-        )
-        return [row[0] for row in rows]
-
     # -- actions ----------------------------------------------------------------------------
 
     async def record_action(
@@ -266,49 +281,26 @@ class Supporters:
         now: datetime,
         seen_lang: Lang | None = None,
     ) -> bool:
-        """Record a confirmed action exactly once; True if it is new and was counted."""
+        """Record a confirmed action exactly once; True if it is new and was counted.
+
+        The primary key makes a second tap, a re-delivered update or a race of two taps
+        count once; the anonymous counts are kept by a trigger in the same statement
+        (migration 4), so they can never disagree with the actions.
+        """
         async with self._transaction() as db:
-            key = await self._ensure_user(db, user_id, now)
-            if seen_lang is not None:
-                await db.execute(
-                    "UPDATE users SET seen_lang = ? WHERE user_key = ?", (seen_lang, key)
-                )
+            key = self._key(user_id)
+            await db.execute(
+                "INSERT INTO users (user_key, chat_id, created_at, seen_lang) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (user_key) DO UPDATE SET seen_lang = coalesce(excluded.seen_lang,"
+                " seen_lang)",
+                (key, self._vault.seal(str(user_id), "chat_id"), iso(now), seen_lang),
+            )
             cursor = await db.execute(
                 "INSERT INTO actions (user_key, case_id, official_id, channel, created_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (key, case_id, official_id, channel, iso(now)),
             )
-            if cursor.rowcount == 0:
-                return False
-            await db.execute(
-                "INSERT INTO action_counts (case_id, official_id, channel, day, count)"
-                " VALUES (?, ?, ?, ?, 1)"
-                " ON CONFLICT DO UPDATE SET count = count + 1",
-                (case_id, official_id, channel, now.astimezone(UTC).date().isoformat()),
-            )
-            rows = await db.execute_fetchall(
-                "SELECT count(*) FROM actions WHERE user_key = ? AND case_id = ?",
-                (key, case_id),
-            )
-            row = first(rows)
-            if row is not None and row[0] == 1:
-                await db.execute(
-                    "INSERT INTO supporter_counts (case_id, count) VALUES (?, 1)"
-                    " ON CONFLICT DO UPDATE SET count = count + 1",
-                    (case_id,),
-                )
-            return True
-
-    async def actions_of(self, user_id: int, case_id: str | None = None) -> list[ActionRecord]:
-        """The supporter's own confirmed actions, oldest first."""
-        query = "SELECT case_id, official_id, channel, created_at FROM actions WHERE user_key = ?"
-        params: tuple[Any, ...] = (self._key(user_id),)
-        if case_id is not None:
-            query += " AND case_id = ?"
-            params += (case_id,)
-        rows = await self._db.execute_fetchall(query + " ORDER BY created_at, rowid", params)
-        rows = rows
-        return [ActionRecord(r[0], r[1], r[2], datetime.fromisoformat(r[3])) for r in rows]
+            return cursor.rowcount > 0
 
     async def total_actions(self, case_id: str) -> int:
         """The number Amnesty reports: every action ever confirmed on the case, counted once."""
