@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 from markupsafe import Markup
 from twitter_text import parse_tweet
 
@@ -19,6 +20,8 @@ MAX_CALLBACK_DATA = 64
 MAX_COPY_TEXT = 256
 MAX_TWEET = 280
 MAX_CALLBACK_ANSWER = 200
+#: How many rendered button labels `Texts` keeps.
+LABEL_CACHE = 4096
 
 
 def plural(count: int, *forms: str) -> str:
@@ -56,14 +59,40 @@ class Texts:
             for lang, table in strings.items()
             for key, text in table.buttons.items()
         }
+        self._labels: dict[tuple[object, ...], str] = {}
+        # Messages without variables are rendered once.
+        self._constant = {
+            (lang, key): template.render().strip()
+            for (lang, key), template in self._messages.items()
+            if not meta.find_undeclared_variables(html.parse(strings[lang].messages[key]))
+        }
 
     def message(self, lang: Lang, key: str, **context: Any) -> str:
         """An HTML message; every value passed in is escaped unless it is already Markup."""
+        constant = self._constant.get((lang, key))
+        if constant is not None:
+            return constant
         return self._messages[(lang, key)].render(context).strip()
 
     def button(self, lang: Lang, key: str, **context: Any) -> str:
-        """A button label (plain text: Telegram does not parse HTML in buttons)."""
-        return self._buttons[(lang, key)].render(context).strip()
+        """A button label (plain text: Telegram does not parse HTML in buttons).
+
+        Labels are remembered: every screen renders several, always from the same few values
+        (officials' names, counts), and a Jinja render costs more than the rest of a screen.
+        Labels never hold what a supporter typed, so the memory holds no personal data.
+        """
+        try:
+            cache_key = (lang, key, _frozen(context))
+            return self._labels[cache_key]
+        except TypeError:  # a value that cannot be a key: render every time
+            return self._buttons[(lang, key)].render(context).strip()
+        except KeyError:
+            pass
+        label = self._buttons[(lang, key)].render(context).strip()
+        if len(self._labels) >= LABEL_CACHE:
+            self._labels.clear()  # a plain bound: the working set is a few hundred labels
+        self._labels[cache_key] = label
+        return label
 
     def commands(self, lang: Lang) -> dict[str, str]:
         """The command menu for setMyCommands in this language."""
@@ -73,6 +102,13 @@ class Texts:
         """A date as people write it: '12 May 2022' (Russian adds the year mark)."""
         month = self._strings[lang].months[day.month - 1]
         return self.message(lang, "date", day=day.day, month=month, year=day.year)
+
+
+def _frozen(context: Mapping[str, Any]) -> tuple[tuple[str, type, Any], ...]:
+    """Template values as a hashable key (raises TypeError for unhashable values)."""
+    key = tuple(sorted((name, type(value), value) for name, value in context.items()))
+    hash(key)
+    return key
 
 
 def local(texts: Mapping[Lang, Any], lang: Lang) -> Any:

@@ -10,7 +10,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from twitter_text import parse_tweet
 
+from bot.content import Content
 from bot.fake_telegram import FakeTelegram, SentMessage, utf16_len
+from bot.render import Texts
 from tests.harness import BotUnderTest
 
 
@@ -79,3 +81,23 @@ async def test_every_reachable_screen_fits_telegram_and_x(
     assert tweets >= 4  # two officials, tweeted in two languages each
     # The fake checked every call against the Bot API spec: none was refused.
     assert fake.errors == []
+
+
+def test_remembered_labels_follow_their_values(content: Content) -> None:
+    texts = Texts(content.strings)
+    first = texts.button("en", "audience_subscribers", size=3)
+    assert texts.button("en", "audience_subscribers", size=3) == first
+    assert "3" in first
+    assert "4" in texts.button("en", "audience_subscribers", size=4)
+    # The same value as another type is another key (1 == True in Python).
+    assert "1" in texts.button("en", "audience_subscribers", size=1)
+    assert "True" in texts.button("en", "audience_subscribers", size=True)
+    assert texts.button("ru", "audience_subscribers", size=3) != first
+    # A value that cannot be a key is rendered, not refused.
+    assert texts.button("en", "share_text", person=["x"]) == texts.button(
+        "en", "share_text", person=["x"]
+    )
+    # Messages without values are the same text every time; with values, rendered each time.
+    assert texts.message("en", "help") == texts.message("en", "help")
+    assert "5" in texts.message("en", "admin_blocked", blocked=5)
+    assert "6" in texts.message("en", "admin_blocked", blocked=6)
