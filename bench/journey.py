@@ -2,8 +2,8 @@
 
 Run from the repository root (prints figures; it is not a test)::
 
-    python -m bench.journey                 # 100 supporters, flat out then paced
-    python -m bench.journey --supporters 300 --think 2 --bare --profile
+    python -m bench.journey                 # 100 supporters, 3 flat-out rounds, then paced
+    python -m bench.journey --supporters 300 --think 2 --repeat 5 --profile
 
 Arrangement, the same for every bot measured:
 
@@ -15,7 +15,7 @@ Arrangement, the same for every bot measured:
 
 Each supporter does the journey: /start, the President, Email, "Initials and city", types
 "A. K.", types "Almaty", "I sent the email": 7 updates.  The echo bot gets the same 7 updates
-per supporter (3 taps answered, 4 messages echoed), so both handle the same number of updates.
+per supporter (4 taps answered, 3 messages echoed), so both handle the same number of updates.
 Latency is measured by the supporter: from the update being queued at the fake until its last
 effect (reply sent, button answered).  Two phases:
 
@@ -26,9 +26,18 @@ effect (reply sent, button answered).  Two phases:
   reading), an offered load of about N / think updates/second; gives the latency a supporter
   feels at that load.
 
-The echo bot is PTB's ceiling on this machine: one MessageHandler replying with the text and
-one CallbackQueryHandler answering, with the same HTTP backend and concurrency as the bot
-(`--bare` also measures PTB's defaults: httpx and one update at a time).
+Two echo bots, each one MessageHandler replying with the text and one CallbackQueryHandler
+answering:
+
+* the **bare PTB echo bot** of the goal: python-telegram-bot as it comes (its httpx backend,
+  one update at a time), as in PTB's own echobot example;
+* the same echo bot given **our transport** (`bot.http.AiohttpRequest`) and 256 concurrent
+  updates: PTB's ceiling on this machine, and a stricter yardstick.  The journey bot makes
+  two Bot API calls per update with keyboards and formatted text (the echo bot one, with a
+  few words), so it cannot come near this one; the ratio shows how far.
+
+Flat-out rounds are interleaved (journey, bare, ours; repeated), so a noisy moment on a
+shared machine hits every bot alike, and ratios are medians of rounds.
 """
 
 from __future__ import annotations
@@ -471,47 +480,67 @@ def _table(title: str, results: list[Result]) -> None:
             print(f"    {result.server_side}")
 
 
-def _report(flat: list[Result], paced: list[Result]) -> None:
-    _table("flat out (throughput):", flat)
+JOURNEY_RUN = ("urgent-action bot (journey)", ["journey"])
+BARE_RUN = ("bare PTB echo bot (PTB defaults)", ["echo-bare"])
+TUNED_RUN = ("echo bot on our transport (aiohttp, 256)", ["echo"])
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _report(rounds: list[list[Result]], paced: list[Result]) -> None:
+    for number, flat in enumerate(rounds, 1):
+        _table(f"flat out, round {number} of {len(rounds)} (throughput):", flat)
     if paced:
         think = paced[0].think
         _table(
             f"paced (think {think:g} s, offered ≈ {paced[0].supporters / think:.0f} upd/s):", paced
         )
-    ratio = flat[0].rate / flat[1].rate
-    latency = paced[0] if paced else flat[0]
+    bare = [flat[0].rate / flat[1].rate for flat in rounds]
+    tuned = [flat[0].rate / flat[2].rate for flat in rounds]
+    latency = paced[0] if paced else rounds[0][0]
     p99 = latency.percentile(0.99) * 1000
     print()
-    print(f"throughput ratio (journey bot / echo bot): {ratio:.2f}  (goal ≥ 0.5)")
+    print(
+        f"throughput ratio, journey bot / bare PTB echo bot: median {_median(bare):.2f}"
+        f" (rounds: {', '.join(f'{r:.2f}' for r in bare)})  (goal ≥ 0.5)"
+    )
+    print(
+        f"throughput ratio, journey bot / echo bot on our transport: median {_median(tuned):.2f}"
+        f" (rounds: {', '.join(f'{r:.2f}' for r in tuned)})  (stricter; not the goal)"
+    )
     print(f"journey p99 ({'paced' if paced else 'flat out'}): {p99:.1f} ms  (goal < 50 ms)")
-    print("goal met" if ratio >= 0.5 and p99 < 50 else "goal MISSED")
-    for result in flat:
-        if result.profile:
-            print(
-                f"\n--- where the journey bot's CPU goes (py-spy, flat out) ---\n{result.profile}"
-            )
+    print("goal met" if _median(bare) >= 0.5 and p99 < 50 else "goal MISSED")
+    for flat in rounds:
+        for result in flat:
+            if result.profile:
+                print(
+                    "\n--- where the journey bot's CPU goes (py-spy, flat out) ---\n"
+                    + result.profile
+                )
 
 
-async def _orchestrate(supporters: int, think: float, bare: bool, profile: bool) -> None:
+async def _orchestrate(supporters: int, think: float, repeat: int, profile: bool) -> None:
     for line in machine():
         print(line)
     print(f"{supporters} supporters, 7 updates each, real getUpdates polling loop")
-    runs = [
-        ("urgent-action bot (journey)", ["journey"]),
-        ("echo bot (aiohttp, 256 concurrent)", ["echo"]),
-    ]
-    if bare:
-        runs.append(("echo bot (PTB defaults: httpx, sequential)", ["echo-bare"]))
-    flat, paced = [], []
-    for name, role in runs:
-        profiled = profile and role == ["journey"]
-        flat.append(await _measure(name, role, supporters, profiled, 0.0))
-        print(f"  flat out: {name}: done", flush=True)
+    rounds = []
+    for number in range(repeat):  # interleaved, so a noisy moment hits every bot alike
+        flat = []
+        for name, role in (JOURNEY_RUN, BARE_RUN, TUNED_RUN):
+            profiled = profile and number == 0 and role == JOURNEY_RUN[1]
+            flat.append(await _measure(name, role, supporters, profiled, 0.0))
+            print(f"  flat out, round {number + 1}: {name}: done", flush=True)
+        rounds.append(flat)
+    paced = []
     if think:
-        for name, role in runs[:2]:
+        for name, role in (JOURNEY_RUN, BARE_RUN):
             paced.append(await _measure(name, role, supporters, False, think))
             print(f"  paced: {name}: done", flush=True)
-    _report(flat, paced)
+    _report(rounds, paced)
 
 
 def main() -> None:
@@ -520,7 +549,9 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=1.0, help="seconds between steps when paced (0: skip)"
     )
-    parser.add_argument("--bare", action="store_true", help="also measure PTB's defaults")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="flat-out rounds (ratios: median of rounds)"
+    )
     parser.add_argument("--profile", action="store_true", help="profile the journey bot")
     parser.add_argument("--role", choices=["journey", "echo", "echo-bare"], help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
@@ -532,7 +563,7 @@ def main() -> None:
     elif args.role in ("echo", "echo-bare"):
         asyncio.run(_run_echo_bot(args.api, bare=args.role == "echo-bare"))
     else:
-        asyncio.run(_orchestrate(args.supporters, args.think, args.bare, args.profile))
+        asyncio.run(_orchestrate(args.supporters, args.think, args.repeat, args.profile))
 
 
 if __name__ == "__main__":
