@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
@@ -292,3 +293,37 @@ async def test_command_menu_is_set_in_both_languages(
         "help",
         "stop",
     ]
+
+
+async def test_each_step_costs_few_database_statements(bot: BotUnderTest) -> None:
+    """The supporter is read once per update (settings, actions and subscriptions in one
+    query) and settings are written in one statement: a step of the journey is one or two
+    trips to the database thread, not nine (what the throughput in bench/journey.py needs)."""
+    statements: list[str] = []
+    supporters_tables = re.compile(r"\b(users|actions|action_counts|subscriptions)\b")
+
+    def trace(sql: str) -> None:
+        # A trigger's statements are reported as repeats of the statement that fired it (or
+        # as comments); the delivery engine's polling of the outbox is not the journey's.
+        if sql.lstrip().startswith("--") or not supporters_tables.search(sql):
+            return
+        if not statements or statements[-1] != sql:
+            statements.append(sql)
+
+    await bot.services.storage._database.connection.set_trace_callback(trace)
+    ann = bot.user(1090)
+    steps = [
+        (ann.send, "/start", 2),  # the supporter (nobody yet), the case total
+        (ann.click, "President of Kazakhstan", 1),
+        (ann.click, "✉️ Email", 1),
+        (ann.click, "Initials and city", 2),  # + the pending step
+        (ann.send, "A. K.", 2),
+        (ann.send, "Almaty", 2),  # + the signature; the email is shown without a re-read
+        (ann.click, "✅ I sent the email", 4),  # + the user, the action (counts: a trigger), total
+    ]
+    for act, argument, most in steps:
+        statements.clear()
+        await act(argument)
+        await asyncio.sleep(0)  # the trace callback runs in the database thread
+        assert len(statements) <= most, (argument, statements)
+    assert actions(bot) == [("ua-31-22", "president", "e")]
