@@ -467,11 +467,3 @@ class Outbox:
         ) as cursor:
             found = {str(row[0]): int(row[1]) for row in await cursor.fetchall()}
         return {state: found.get(state, 0) for state in ROW_STATES}
-
-    async def blocked_count(self) -> int:
-        """How many supporters have blocked the bot."""
-        async with self._database.connection.execute(
-            "SELECT count(*) FROM users WHERE blocked_at IS NOT NULL"
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
