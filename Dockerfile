@@ -17,10 +17,11 @@ RUN /opt/venv/bin/pip install . \
 # --- run: slim, non-root ---
 FROM python:3.11-slim
 # A fixed uid, so that a volume keeps working across rebuilds; no login shell, no home.
-RUN useradd --system --uid 10001 --user-group --home-dir /nonexistent --no-create-home \
+RUN groupadd --system --gid 10001 bot \
+    && useradd --system --uid 10001 --gid bot --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin bot \
     && mkdir /data \
-    && chown bot:bot /data
+    && chown 10001:10001 /data
 # Same base image and path as the build stage, so the virtualenv works as copied.
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
@@ -33,7 +34,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     BOT_CONTENT_DIR=/app/content \
     BOT_LISTEN_HOST=0.0.0.0 \
     BOT_LISTEN_PORT=8080
-USER bot
+# Numeric, so that the host and runAsNonRoot checks can tell it is not root.
+USER 10001:10001
 VOLUME ["/data"]
 # The webhook (in webhook mode), /healthz and /metrics.
 EXPOSE 8080
@@ -41,5 +43,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('BOT_LISTEN_PORT', '8080'), timeout=4)"]
 # SIGTERM (docker stop) lets the updates in hand finish, then closes the database cleanly.
-STOPSIGNAL SIGTERM
+# Run with an init (compose.yaml: init: true; docker run --init): as PID 1 the bot would
+# ignore a SIGTERM that arrives in its first seconds, before its handler is installed.
 CMD ["python", "-m", "bot"]
