@@ -128,8 +128,8 @@ MIGRATIONS.append(
         "anonymous counts kept by a trigger on actions",
         """
         -- The counts change in the statement that records the action, whoever inserts it:
-        -- the total Amnesty reports cannot drift from the actions, and recording an action
-        -- is one statement.  The day is the UTC day of created_at (ISO text, UTC).
+        -- the total Amnesty reports cannot drift from the actions, and the counts cost no
+        -- statements of their own.  The day is the UTC day of created_at (ISO text, UTC).
         CREATE TRIGGER actions_counted AFTER INSERT ON actions
         BEGIN
             INSERT INTO action_counts (case_id, official_id, channel, day, count)

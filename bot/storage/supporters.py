@@ -75,15 +75,32 @@ class Supporters:
         """The database key of a Telegram user: a keyed hash, never the id itself."""
         return self._vault.user_key(user_id)
 
-    async def _ensure_user(self, db: aiosqlite.Connection, user_id: int, now: datetime) -> str:
-        key = self._key(user_id)
+    def _user_upsert(
+        self, user_id: int, now: datetime, columns: dict[str, str | None]
+    ) -> tuple[str, tuple[str | None, ...]]:
+        """The statement that creates the user if needed and sets `columns`."""
+        names = "".join(f", {name}" for name in columns)
+        marks = ", ?" * len(columns)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
+        conflict = f"DO UPDATE SET {updates}" if columns else "DO NOTHING"
         # Private chats only: the chat id is the user id, sealed, kept to send reminders.
-        await db.execute(
-            "INSERT INTO users (user_key, chat_id, created_at) VALUES (?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            (key, self._vault.seal(str(user_id), "chat_id"), iso(now)),
+        sql = (
+            f"INSERT INTO users (user_key, chat_id, created_at{names}) VALUES (?, ?, ?{marks})"
+            f" ON CONFLICT (user_key) {conflict}"
         )
-        return key
+        sealed_chat = self._vault.seal(str(user_id), "chat_id")
+        return sql, (self._key(user_id), sealed_chat, iso(now), *columns.values())
+
+    async def _ensure_user(
+        self, db: aiosqlite.Connection, user_id: int, now: datetime, **columns: str | None
+    ) -> str:
+        """Inside a transaction: create the user if needed and set `columns`; their key."""
+        await db.execute(*self._user_upsert(user_id, now, columns))
+        return self._key(user_id)
+
+    async def _upsert(self, user_id: int, now: datetime, **columns: str | None) -> None:
+        """Create the user if needed and set `columns`: one statement, its own transaction."""
+        await self._write(*self._user_upsert(user_id, now, columns))
 
     async def purge_case(self, case_id: str) -> int:
         """Retention: unlink every supporter from a closed case; the anonymous counts stay.
@@ -199,23 +216,6 @@ class Supporters:
             "UPDATE users SET blocked_at = NULL WHERE user_key = ?", (self._key(user_id),)
         )
 
-    async def _upsert(self, user_id: int, now: datetime, **columns: str | None) -> None:
-        """Create the user if needed and set `columns`, in one statement (one commit)."""
-        names = ", ".join(columns)
-        marks = ", ".join("?" for _ in columns)
-        updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
-        # Private chats only: the chat id is the user id, sealed, kept to send reminders.
-        await self._write(
-            f"INSERT INTO users (user_key, chat_id, created_at, {names}) VALUES (?, ?, ?, {marks})"
-            f" ON CONFLICT (user_key) DO UPDATE SET {updates}",
-            (
-                self._key(user_id),
-                self._vault.seal(str(user_id), "chat_id"),
-                iso(now),
-                *columns.values(),
-            ),
-        )
-
     async def set_language(self, user_id: int, lang: Lang, now: datetime) -> None:
         """Remember the interface language the supporter chose."""
         await self._upsert(user_id, now, lang=lang)
@@ -247,11 +247,7 @@ class Supporters:
     async def subscribe(self, user_id: int, case_id: str, seen_lang: Lang, now: datetime) -> None:
         """Remind this supporter about this case (and lift an earlier /stop)."""
         async with self._transaction() as db:
-            key = await self._ensure_user(db, user_id, now)
-            await db.execute(
-                "UPDATE users SET stopped_at = NULL, seen_lang = ? WHERE user_key = ?",
-                (seen_lang, key),
-            )
+            key = await self._ensure_user(db, user_id, now, stopped_at=None, seen_lang=seen_lang)
             await db.execute(
                 "INSERT INTO subscriptions (user_key, case_id, created_at) VALUES (?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
@@ -288,13 +284,8 @@ class Supporters:
         (migration 4), so they can never disagree with the actions.
         """
         async with self._transaction() as db:
-            key = self._key(user_id)
-            await db.execute(
-                "INSERT INTO users (user_key, chat_id, created_at, seen_lang) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (user_key) DO UPDATE SET seen_lang = coalesce(excluded.seen_lang,"
-                " seen_lang)",
-                (key, self._vault.seal(str(user_id), "chat_id"), iso(now), seen_lang),
-            )
+            seen = {"seen_lang": seen_lang} if seen_lang is not None else {}
+            key = await self._ensure_user(db, user_id, now, **seen)
             cursor = await db.execute(
                 "INSERT INTO actions (user_key, case_id, official_id, channel, created_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
