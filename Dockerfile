@@ -8,11 +8,13 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 WORKDIR /src
-# Only what `pip install .` needs: pyproject.toml and the package (bot_api_spec.json included).
+# Only what `pip install .` needs: pyproject.toml, the bot, and the fake Bot API that
+# `python -m bot preview` talks to (the running bot never imports it).
 COPY pyproject.toml README.md ./
 COPY bot ./bot
+COPY faketelegram ./faketelegram
 RUN /opt/venv/bin/pip install . \
-    && /opt/venv/bin/python -c "import bot.cli, bot.runner"
+    && /opt/venv/bin/python -c "import bot.cli, bot.runner, bot.preview"
 
 # --- run: slim, non-root ---
 FROM python:3.11-slim

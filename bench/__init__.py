@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bot.crypto import Vault, generate_secret
+from bot.core.crypto import Vault, generate_secret
 from bot.storage import Storage
 from bot.storage.database import Database
 from bot.storage.outbox import Outbox, Payload

@@ -26,9 +26,9 @@ from pathlib import Path
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bench import TEXT, TOKEN, broadcast, machine, prepare, until_done
-from bot.delivery import Delivery, DeliveryBot
-from bot.http import AiohttpRequest
+from bot.campaigns.delivery import Delivery, DeliveryBot
 from bot.storage.outbox import Outbox
+from bot.telegram.request import AiohttpRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCURRENCY = 128
@@ -36,7 +36,7 @@ CONCURRENCY = 128
 # The fake server's process: prints its base URL, then serves until terminated.
 _SERVER = """
 import asyncio
-from bot.fake_telegram import FakeTelegram
+from faketelegram import FakeTelegram
 
 async def serve():
     fake = FakeTelegram(validate=False)

@@ -7,7 +7,7 @@ Run from the repository root (prints figures; it is not a test)::
 
 Arrangement, the same for every bot measured:
 
-* this process runs the fake Bot API (`bot.fake_telegram`, with its full validation) and the
+* this process runs the fake Bot API (`faketelegram`, with its full validation) and the
   simulated supporters;
 * the bot runs in a child process of its own and takes updates through the **real getUpdates
   polling loop** (so the update processor, de-duplication and throttling are included), and
@@ -31,10 +31,10 @@ answering:
 
 * the **bare PTB echo bot** of the goal: python-telegram-bot as it comes (its httpx backend,
   one update at a time), as in PTB's own echobot example;
-* the same echo bot given **our transport** (`bot.http.AiohttpRequest`) and 256 concurrent
-  updates: PTB's ceiling on this machine, and a stricter yardstick.  The journey bot makes
-  two Bot API calls per update with keyboards and formatted text (the echo bot one, with a
-  few words), so it cannot come near this one; the ratio shows how far.
+* the same echo bot given **our transport** (`bot.telegram.request.AiohttpRequest`) and 256
+  concurrent updates: PTB's ceiling on this machine, and a stricter yardstick.  The journey
+  bot makes two Bot API calls per update with keyboards and formatted text (the echo bot one,
+  with a few words), so it cannot come near this one; the ratio shows how far.
 
 Flat-out rounds are interleaved (journey, bare, ours; repeated), so a noisy moment on a
 shared machine hits every bot alike, and ratios are medians of rounds.
@@ -56,19 +56,18 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench import machine
+from bench.journey_bots import ROOT, run_echo_bot, run_journey_bot
+from bench.journey_report import BARE_RUN, JOURNEY_RUN, TUNED_RUN, Result, report, summarise
 
-ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "123456:BENCH-token"
-SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnop"
-CASE = "ua-31-22"
 WARM_UP = 10
 
+
 JSON = dict[str, Any]
+
 
 #: The journey: (kind, argument, new or edited messages that end the step for messages).
 JOURNEY = [
@@ -80,6 +79,8 @@ JOURNEY = [
     ("send", "Almaty", 2),  # "signature saved" and the email
     ("click", "✅ I sent the email", 0),
 ]
+
+
 #: The same kinds of updates for the echo bot: messages are echoed, taps answered.
 ECHO = [
     ("send", "/start", 1),
@@ -90,127 +91,6 @@ ECHO = [
     ("send", "Almaty", 1),
     ("tap", "x", 0),
 ]
-
-
-# -- the bots, each in a process of its own ---------------------------------------------------
-
-
-def _future_content(workdir: Path) -> Path:
-    """The real content with the case's deadline ahead (the real one has passed)."""
-    target = workdir / "content"
-    if not target.exists():
-        shutil.copytree(ROOT / "content", target)
-        case = target / "cases" / CASE / "case.yaml"
-        deadline = date.today() + timedelta(days=60)
-        case.write_text(re.sub(r"(?m)^deadline: .*$", f"deadline: {deadline}", case.read_text()))
-    return target
-
-
-async def _until_sigterm() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for each in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(each, stop.set)
-    print("READY", flush=True)
-    await stop.wait()
-
-
-async def _run_journey_bot(api: str, workdir: Path, port: int) -> None:
-    from pydantic import SecretStr
-
-    from bot.content import load_content
-    from bot.processor import UpdateProcessor
-    from bot.runner import Runner
-    from bot.settings import Settings
-
-    content_dir = _future_content(workdir)
-    settings = Settings(
-        token=SecretStr(TOKEN),
-        secret_key=SecretStr(SECRET_KEY),
-        api_url=api,
-        database=workdir / "bot.sqlite3",
-        content_dir=content_dir,
-        listen_port=port,
-    )
-    runner = Runner(settings, load_content(content_dir))
-    app = runner.application
-    # Until bot/app.py wires the processor itself (then this does nothing).
-    if not isinstance(app.update_processor, UpdateProcessor):
-        app._update_processor = UpdateProcessor()  # type: ignore[misc]
-    app.update_processor.attach(app)  # type: ignore[attr-defined]
-    await runner.start()
-    try:
-        await _until_sigterm()
-    finally:
-        await runner.stop()
-
-
-async def _run_echo_bot(api: str, bare: bool) -> None:
-    from telegram import Update
-    from telegram.ext import (
-        ApplicationBuilder,
-        CallbackQueryHandler,
-        ContextTypes,
-        MessageHandler,
-        filters,
-    )
-
-    from bot.http import AiohttpRequest
-
-    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_message is not None and update.effective_message.text
-        await update.effective_message.reply_text(update.effective_message.text)
-
-    async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.callback_query is not None
-        await update.callback_query.answer()
-
-    builder = ApplicationBuilder().token(TOKEN).base_url(f"{api}/bot")
-    if not bare:
-        builder = (
-            builder.request(AiohttpRequest(connection_pool_size=256))
-            .get_updates_request(AiohttpRequest(connection_pool_size=1))
-            .concurrent_updates(256)
-        )
-    app = builder.build()
-    app.add_handler(MessageHandler(filters.TEXT, echo))
-    app.add_handler(CallbackQueryHandler(answer))
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(allowed_updates=["message", "callback_query"])
-    try:
-        await _until_sigterm()
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-
-
-# -- the supporters and the measurement ------------------------------------------------------
-
-
-@dataclass
-class Result:
-    name: str
-    supporters: int
-    updates: int
-    seconds: float
-    latencies: list[float]
-    cpu_seconds: float
-    fake_cpu_seconds: float
-    api_calls: int
-    server_side: str = ""
-    profile: str = ""
-    think: float = 0.0
-
-    @property
-    def rate(self) -> float:
-        return self.updates / self.seconds
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 @dataclass
@@ -272,7 +152,7 @@ def _server_side(metrics_text: str) -> str:
 async def _measure(
     name: str, role: list[str], supporters: int, profile: bool, think: float
 ) -> Result:
-    from bot.fake_telegram import FakeTelegram
+    from faketelegram import FakeTelegram
 
     steps = JOURNEY if role[0] == "journey" else ECHO
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -372,77 +252,12 @@ async def _measure(
             await process.wait()
         raise
     await fake.stop()
-    text = _summarise(profile_file.read_text()) if profile_file.exists() else ""
+    text = summarise(profile_file.read_text()) if profile_file.exists() else ""
     shutil.rmtree(workdir, ignore_errors=True)
     return Result(
         name, supporters, len(latencies), seconds, latencies, cpu, fake_cpu, api_calls,
         server_side, text, think,
     )  # fmt: skip
-
-
-def _summarise(raw: str, top: int = 25) -> str:
-    """Where the bot's CPU goes, from py-spy's collapsed stacks: by function, inclusive and
-    self, and by area (our code, PTB, HTTP, SQLite, templates, asyncio)."""
-    inclusive: dict[str, int] = {}
-    own: dict[str, int] = {}
-    areas: dict[str, int] = {}
-    total = 0
-    for line in raw.splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack:
-            continue
-        count = int(count_text)
-        total += count
-        frames = [_frame(frame) for frame in stack.split(";")]
-        for name in set(frames):
-            inclusive[name] = inclusive.get(name, 0) + count
-        own[frames[-1]] = own.get(frames[-1], 0) + count
-        area = _area(stack.split(";")[-1])
-        areas[area] = areas.get(area, 0) + count
-    if not total:
-        return "no samples (is py-spy allowed to attach? try as root or with CAP_SYS_PTRACE)"
-    lines = [f"{total} samples while busy; by area of the innermost frame:"]
-    for area, count in sorted(areas.items(), key=lambda item: -item[1]):
-        lines.append(f"  {count / total:6.1%}  {area}")
-    lines.append("inclusive (function and what it calls), our code and PTB:")
-    ranked = sorted(inclusive.items(), key=lambda item: -item[1])
-    ours = [(n, c) for n, c in ranked if n.startswith(("bot/", "telegram/", "aiosqlite/"))]
-    lines += [f"  {count / total:6.1%}  {name}" for name, count in ours[:top]]
-    lines.append("self (innermost frame):")
-    for name, count in sorted(own.items(), key=lambda item: -item[1])[:top]:
-        lines.append(f"  {count / total:6.1%}  {name}")
-    return "\n".join(lines)
-
-
-def _frame(frame: str) -> str:
-    """'function (path/to/module.py:12)' → 'module path: function'."""
-    match = re.match(r"(.*) \((.*?):\d+\)$", frame)
-    if not match:
-        return frame
-    function, path = match.groups()
-    for marker in ("site-packages/", "/lib/python3", str(ROOT) + "/"):
-        if marker in path:
-            path = path.split(marker, 1)[1]
-            break
-    return f"{path}: {function}"
-
-
-def _area(frame: str) -> str:
-    for needle, area in (
-        ("/bot/", "our code (bot/)"),
-        ("telegram/", "python-telegram-bot"),
-        ("aiohttp", "HTTP client (aiohttp)"),
-        ("aiosqlite", "aiosqlite (thread hand-off)"),
-        ("sqlite3", "SQLite"),
-        ("jinja2", "Jinja templates"),
-        ("json", "JSON"),
-        ("asyncio", "asyncio event loop"),
-        ("threading", "threads (aiosqlite's)"),
-        ("selectors", "waiting for I/O"),
-    ):
-        if needle in frame:
-            return area
-    return "other: " + _frame(frame).split(":")[0]
 
 
 def _actions(workdir: Path) -> int:
@@ -463,66 +278,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _table(title: str, results: list[Result]) -> None:
-    print(f"\n{title}")
-    header = f"{'bot':<42} {'updates':>7} {'upd/s':>6} {'p50 ms':>7} {'p99 ms':>7}"
-    print(f"{header} {'bot CPU':>8} {'calls':>6} {'fake CPU':>9}")
-    print(f"{'':<42} {'':>7} {'':>6} {'':>7} {'':>7} {'ms/upd':>8} {'/upd':>6} {'% core':>9}")
-    for result in results:
-        print(
-            f"{result.name:<42} {result.updates:>7} {result.rate:>6.0f}"
-            f" {result.percentile(0.5) * 1000:>7.1f} {result.percentile(0.99) * 1000:>7.1f}"
-            f" {result.cpu_seconds / result.updates * 1000:>8.2f}"
-            f" {result.api_calls / result.updates:>6.1f}"
-            f" {result.fake_cpu_seconds / result.seconds:>9.0%}"
-        )
-        if result.server_side:
-            print(f"    {result.server_side}")
-
-
-JOURNEY_RUN = ("urgent-action bot (journey)", ["journey"])
-BARE_RUN = ("bare PTB echo bot (PTB defaults)", ["echo-bare"])
-TUNED_RUN = ("echo bot on our transport (aiohttp, 256)", ["echo"])
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def _report(rounds: list[list[Result]], paced: list[Result]) -> None:
-    for number, flat in enumerate(rounds, 1):
-        _table(f"flat out, round {number} of {len(rounds)} (throughput):", flat)
-    if paced:
-        think = paced[0].think
-        _table(
-            f"paced (think {think:g} s, offered ≈ {paced[0].supporters / think:.0f} upd/s):", paced
-        )
-    bare = [flat[0].rate / flat[1].rate for flat in rounds]
-    tuned = [flat[0].rate / flat[2].rate for flat in rounds]
-    latency = paced[0] if paced else rounds[0][0]
-    p99 = latency.percentile(0.99) * 1000
-    print()
-    print(
-        f"throughput ratio, journey bot / bare PTB echo bot: median {_median(bare):.2f}"
-        f" (rounds: {', '.join(f'{r:.2f}' for r in bare)})  (goal ≥ 0.5)"
-    )
-    print(
-        f"throughput ratio, journey bot / echo bot on our transport: median {_median(tuned):.2f}"
-        f" (rounds: {', '.join(f'{r:.2f}' for r in tuned)})  (stricter; not the goal)"
-    )
-    print(f"journey p99 ({'paced' if paced else 'flat out'}): {p99:.1f} ms  (goal < 50 ms)")
-    print("goal met" if _median(bare) >= 0.5 and p99 < 50 else "goal MISSED")
-    for flat in rounds:
-        for result in flat:
-            if result.profile:
-                print(
-                    "\n--- where the journey bot's CPU goes (py-spy, flat out) ---\n"
-                    + result.profile
-                )
-
-
 async def _orchestrate(supporters: int, think: float, repeat: int, profile: bool) -> None:
     for line in machine():
         print(line)
@@ -540,7 +295,7 @@ async def _orchestrate(supporters: int, think: float, repeat: int, profile: bool
         for name, role in (JOURNEY_RUN, BARE_RUN):
             paced.append(await _measure(name, role, supporters, False, think))
             print(f"  paced: {name}: done", flush=True)
-    _report(rounds, paced)
+    report(rounds, paced)
 
 
 def main() -> None:
@@ -559,9 +314,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role == "journey":
-        asyncio.run(_run_journey_bot(args.api, args.workdir, args.port))
+        asyncio.run(run_journey_bot(args.api, args.workdir, args.port))
     elif args.role in ("echo", "echo-bare"):
-        asyncio.run(_run_echo_bot(args.api, bare=args.role == "echo-bare"))
+        asyncio.run(run_echo_bot(args.api, bare=args.role == "echo-bare"))
     else:
         asyncio.run(_orchestrate(args.supporters, args.think, args.repeat, args.profile))
 

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from bench import TOKEN, broadcast, machine, prepare, until_done
-from bot.delivery import Delivery, build_delivery_bot
-from bot.fake_telegram import FakeTelegram, max_in_any_window
+from bot.campaigns.delivery import Delivery, build_delivery_bot
+from faketelegram import FakeTelegram, max_in_any_window
 
 
 async def run(recipients: int, rate: float) -> None:

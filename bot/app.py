@@ -19,17 +19,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.clock import Clock, system_clock
-from bot.content import LANGS, Content, Lang
-from bot.crypto import Vault
-from bot.delivery import Delivery, SendWindow, build_delivery_bot
+from bot.campaigns.delivery import Delivery, build_delivery_bot
+from bot.campaigns.window import SendWindow
+from bot.content.models import LANGS, Content, Lang
+from bot.core.clock import Clock, system_clock
+from bot.core.crypto import Vault
+from bot.core.metrics import metrics
 from bot.handlers import account, admin, broadcast, buttons, fallback, journey, signature
 from bot.handlers.common import BotApplication, BotContext, Services
-from bot.http import AiohttpRequest
-from bot.metrics import metrics
-from bot.processor import UpdateProcessor
 from bot.settings import Settings
 from bot.storage import Storage
+from bot.telegram.processor import UpdateProcessor
+from bot.telegram.request import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,9 @@ async def start_services(application: BotApplication) -> None:
     services.bot_username = application.bot.username
     application.bot_data["services"] = services
     token = settings.token.get_secret_value()
+    processor = application.update_processor
+    if isinstance(processor, UpdateProcessor):
+        processor.remember_in(storage.handled_updates, services.now)
     services.delivery = Delivery(
         storage.outbox,
         build_delivery_bot(token, settings.api_url),
@@ -152,7 +156,24 @@ async def stop_services(application: BotApplication) -> None:
         if services.delivery is not None:
             await services.delivery.stop()
         metrics.set_outbox_source(None)
+        processor = application.update_processor
+        if isinstance(processor, UpdateProcessor):
+            processor.remember_in(None, services.now)
         await services.storage.close()
+
+
+async def health(application: BotApplication) -> tuple[bool, dict[str, str]]:
+    """What `/healthz` reports: the database answers and content is loaded."""
+    services = application.bot_data.get("services")
+    if not isinstance(services, Services):
+        return False, {"database": "not open", "content": "not loaded"}
+    content = f"{len(services.content.cases)} cases"
+    try:
+        await services.storage.schema_version()
+    except Exception as error:  # any failure means the database is not usable now
+        log.warning("healthz: database check failed (%s)", type(error).__name__)
+        return False, {"database": type(error).__name__, "content": content}
+    return True, {"database": "ok", "content": content}
 
 
 async def _campaign_loop(services: Services, interval: float) -> None:

@@ -16,11 +16,12 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
-from bot.content import LANGS, Content, ContentError, Lang, load_content
-from bot.crypto import Vault, generate_secret
-from bot.importer import DocumentError, import_document
-from bot.logs import configure_logging
-from bot.preview import PREVIEW_TOKEN, run_preview
+from bot.checks.content import load_content
+from bot.content.models import LANGS, Content, ContentError, Lang
+from bot.core.crypto import Vault, generate_secret
+from bot.core.logs import configure_logging
+from bot.importer.reading import DocumentError
+from bot.importer.writing import import_document
 from bot.runner import run
 from bot.settings import load_settings
 from bot.storage import Storage
@@ -161,6 +162,9 @@ def _terminal_lines() -> Iterator[str]:
 
 def preview(content_dir: Path, as_of: date | None, lang: Lang) -> int:
     """Chat with the real bot in this terminal (fake Telegram, throwaway database)."""
+    # Imported here: the preview brings the fake Bot API, which running the bot never loads.
+    from bot.preview import PREVIEW_TOKEN, run_preview
+
     # Handler failures must show; HTTP chatter between the bot and the fake must not.
     configure_logging(PREVIEW_TOKEN, level=logging.WARNING)
     interactive = sys.stdin.isatty()

@@ -20,11 +20,12 @@ from typing import Any, TextIO
 from telegram import Update
 
 from bot.app import build_application, start_services, stop_services
-from bot.clock import Clock, fixed_clock, system_clock
-from bot.content import ContentError, Lang, load_content
-from bot.fake_telegram import FakeTelegram, FakeUser, SentMessage
+from bot.checks.content import load_content
+from bot.content.models import ContentError, Lang
+from bot.core.clock import Clock, fixed_clock, system_clock
 from bot.handlers.common import BotApplication
 from bot.settings import Settings
+from faketelegram import FakeTelegram, FakeUser, SentMessage
 
 #: Never a real token: the preview talks only to the fake on loopback.
 PREVIEW_TOKEN = "1000000:preview-not-a-real-token"

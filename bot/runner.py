@@ -19,16 +19,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from functools import partial
 from typing import Final
 from urllib.parse import urlsplit
 
-from bot.app import build_application, start_services, stop_services
-from bot.clock import Clock, system_clock
-from bot.content import Content
+from bot.app import build_application, health, start_services, stop_services
+from bot.content.models import Content
+from bot.core.clock import Clock, system_clock
 from bot.handlers.common import BotApplication
-from bot.processor import UpdateProcessor
 from bot.settings import Settings
-from bot.webhook import WebServer
+from bot.telegram.processor import UpdateProcessor
+from bot.telegram.webhook import WebServer
 
 __all__ = ["ALLOWED_UPDATES", "Runner", "run"]
 
@@ -153,12 +154,15 @@ class Runner:
 
     def _make_server(self, app: BotApplication) -> WebServer:
         if not self.webhook:
-            return WebServer(app)
+            return WebServer(app, partial(health, app))
         url = self.settings.webhook_url
         secret = self.settings.webhook_secret
         assert url is not None and secret is not None  # Settings require both together
         return WebServer(
-            app, webhook_path=urlsplit(url).path or "/", secret=secret.get_secret_value()
+            app,
+            partial(health, app),
+            webhook_path=urlsplit(url).path or "/",
+            secret=secret.get_secret_value(),
         )
 
     async def _set_webhook(self, app: BotApplication) -> None:

@@ -1,4 +1,4 @@
-"""Regenerate ``bot/bot_api_spec.json`` from the full Bot API spec.
+"""Regenerate ``faketelegram/bot_api_spec.json`` from the full Bot API spec.
 
 The full spec (with prose descriptions) lives outside the package and is not deployed, so the
 fake Telegram server validates against this vendored, compact copy instead.  Only what the
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "bot" / "bot_api_spec.json"
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "faketelegram" / "bot_api_spec.json"
 
 # "Type of the result, must be photo" / "always \"creator\"" -> constant discriminator value.
 _CONST_RE = re.compile(r'(?:always "([^"]+)"|must be ([a-z0-9_]+))\.?\s*$')

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.content import Content
-from bot.fake_telegram import FakeTelegram
+from bot.content.models import Content
+from faketelegram import FakeTelegram
 from tests.harness import BotUnderTest, MutableClock, load_real_content
 
 ADMIN_ID = 900001

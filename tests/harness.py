@@ -19,10 +19,11 @@ from pydantic import SecretStr
 from telegram import Update
 
 from bot.app import build_application, start_services, stop_services
-from bot.content import Content, load_content
-from bot.fake_telegram import FakeTelegram, FakeUser
+from bot.checks.content import load_content
+from bot.content.models import Content
 from bot.handlers.common import BotApplication, Services
 from bot.settings import Settings
+from faketelegram import FakeTelegram, FakeUser
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.content import load_content
-from bot.fake_telegram import FakeTelegram, FakeUser
+from bot.checks.content import load_content
+from faketelegram import FakeTelegram, FakeUser
 from tests.conftest import ADMIN_ID
 from tests.harness import CONTENT, BotUnderTest, MutableClock, wait_until
 
@@ -128,7 +128,7 @@ async def test_a_broadcast_resumes_after_a_restart_and_blocked_are_counted(
         await users[0].send("/start")
         assert bot.query("SELECT count(*) FROM users WHERE blocked_at IS NOT NULL") == [(0,)]
         # Pacing: never more than the configured rate in any one-second window.
-        from bot.fake_telegram import max_in_any_window
+        from faketelegram import max_in_any_window
 
         broadcast_times = [
             c.time for c in fake.calls_to("sendMessage") if "Slow news" in c.params["text"]

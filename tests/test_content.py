@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import ContentError, load_content
-from bot.fake_telegram import FakeTelegram
+from bot.checks.content import load_content
+from bot.content.models import ContentError
+from faketelegram import FakeTelegram
 from tests.harness import CONTENT, BotUnderTest, MutableClock
 
 

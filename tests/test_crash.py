@@ -28,8 +28,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.content import load_content
-from bot.fake_telegram import FakeTelegram, FakeUser
+from bot.checks.content import load_content
+from faketelegram import FakeTelegram, FakeUser
 from tests.harness import CONTENT, ROOT, SECRET_KEY, TOKEN
 from tests.test_processor import forget_stale_polls
 

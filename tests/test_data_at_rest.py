@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from bot.crypto import Vault
-from bot.fake_telegram import FakeUser
+from bot.core.crypto import Vault
 from bot.storage import Storage
+from faketelegram import FakeUser
 from tests.harness import SECRET_KEY, BotUnderTest
 
 # Distinctive values, so a match in the raw file cannot be a coincidence.

@@ -21,14 +21,14 @@ from typing import Any, Literal
 import pytest
 from telegram import Bot
 
-from bot.crypto import Vault
-from bot.delivery import Delivery, build_delivery_bot
-from bot.fake_telegram import FakeTelegram, max_in_any_window
-from bot.http import AiohttpRequest
+from bot.campaigns.delivery import Delivery, build_delivery_bot
+from bot.core.crypto import Vault
 from bot.storage import Storage
 from bot.storage.database import Database
 from bot.storage.outbox import Outbox, Payload
 from bot.storage.stats import Stats
+from bot.telegram.request import AiohttpRequest
+from faketelegram import FakeTelegram, max_in_any_window
 from tests.harness import SECRET_KEY, TOKEN
 
 # PTB's own RetryAfter constructor warns that `retry_after` will become a timedelta.

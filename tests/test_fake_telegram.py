@@ -27,12 +27,8 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.fake_telegram import (
-    FakeTelegram,
-    max_in_any_window,
-    parse_html,
-    parse_markdown_v2,
-)
+from bot.telegram.html import parse_html
+from faketelegram import FakeTelegram, max_in_any_window, parse_markdown_v2
 
 # PTB warns about RetryAfter.retry_after's future type whenever it builds one; not our concern.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

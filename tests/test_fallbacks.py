@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.fake_telegram import FakeTelegram
+from faketelegram import FakeTelegram
 from tests.harness import BotUnderTest
 
 

@@ -18,8 +18,8 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.fake_telegram import FakeTelegram
-from bot.http import AiohttpRequest, ConnectTimedOut, RequestNotSent, ResponseLost
+from bot.telegram.request import AiohttpRequest, ConnectTimedOut, RequestNotSent, ResponseLost
+from faketelegram import FakeTelegram
 from tests.harness import TOKEN
 
 # PTB's own RetryAfter constructor warns that `retry_after` will become a timedelta.

@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import Channel, Content, ContentError, load_content
-from bot.importer import (
-    DocumentError,
-    ParsedCase,
-    import_document,
-    parse_document,
-    read_document,
-)
+from bot.checks.content import load_content
+from bot.content.models import Channel, Content, ContentError
+from bot.importer.document import parse_document
+from bot.importer.parsed import ParsedCase
+from bot.importer.reading import DocumentError, read_document
+from bot.importer.writing import import_document
 from tests.harness import CONTENT
 
 DOCUMENT = Path(__file__).parent / "data" / "UA-31.22-kazakhstan.txt"

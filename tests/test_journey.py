@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 from twitter_text import parse_tweet
 
-from bot.fake_telegram import FakeTelegram
+from faketelegram import FakeTelegram
 from tests.harness import BotUnderTest
 
 

@@ -10,9 +10,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from twitter_text import parse_tweet
 
-from bot.content import Content
-from bot.fake_telegram import FakeTelegram, SentMessage, utf16_len
-from bot.render import Texts
+from bot.content.models import Content
+from bot.content.render import Texts
+from bot.telegram.html import utf16_len
+from faketelegram import FakeTelegram, SentMessage
 from tests.harness import BotUnderTest
 
 

@@ -7,7 +7,7 @@ import io
 import shutil
 from pathlib import Path
 
-from bot.fake_telegram import FakeTelegram, FakeUser
+from faketelegram import FakeTelegram, FakeUser
 from tests.conftest import ADMIN_ID
 from tests.harness import CONTENT, BotUnderTest
 
@@ -77,7 +77,7 @@ async def test_report_is_a_csv_of_anonymous_counts(bot: BotUnderTest, fake: Fake
 async def test_reload_serves_new_content_and_keeps_old_on_errors(
     fake: FakeTelegram, tmp_path: Path, clock: object
 ) -> None:
-    from bot.content import load_content
+    from bot.checks.content import load_content
     from tests.harness import MutableClock
 
     assert isinstance(clock, MutableClock)

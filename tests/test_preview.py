@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.content import Lang
-from bot.fake_telegram import SentMessage
+from bot.content.models import Lang
 from bot.preview import render_message, render_text, run_preview
+from faketelegram import SentMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"

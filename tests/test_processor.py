@@ -17,13 +17,14 @@ import pytest
 from pydantic import SecretStr
 from telegram import Update
 
-from bot.content import Content
-from bot.fake_telegram import FakeTelegram, FakeUser
+from bot.content.models import Content
+from bot.core.metrics import metrics
 from bot.handlers.common import BotApplication
-from bot.metrics import metrics
-from bot.processor import TokenBuckets, UpdateProcessor
 from bot.runner import Runner
 from bot.settings import Settings
+from bot.telegram.processor import UpdateProcessor
+from bot.telegram.throttle import TokenBuckets
+from faketelegram import FakeTelegram, FakeUser
 from tests.harness import SECRET_KEY, TOKEN, MutableClock
 
 JSON = dict[str, Any]
@@ -261,7 +262,7 @@ def test_token_bucket_allows_a_burst_then_the_rate() -> None:
 async def test_handled_ids_are_recorded_in_groups_and_the_highest_is_known(
     tmp_path: Path, clock: MutableClock
 ) -> None:
-    from bot.crypto import Vault
+    from bot.core.crypto import Vault
     from bot.storage import Storage
 
     storage = await Storage.open(tmp_path / "ids.sqlite3", Vault(SECRET_KEY))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import RedactToken
+from bot.core.logs import RedactToken
 from tests.harness import ROOT
 
 
@@ -93,7 +93,7 @@ def test_the_token_is_redacted_from_log_lines(caplog: pytest.LogCaptureFixture) 
 def test_json_logs_are_one_object_per_line_without_the_token() -> None:
     import json
 
-    from bot.logs import JsonFormatter
+    from bot.core.logs import JsonFormatter
 
     token = "123456:SECRET-token"
     record = logging.getLogger("x").makeRecord(

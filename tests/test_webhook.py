@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,12 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.content import Content
-from bot.fake_telegram import FakeTelegram, FakeUser
-from bot.metrics import metrics
+from bot.app import health
+from bot.content.models import Content
+from bot.core.metrics import metrics
 from bot.runner import ALLOWED_UPDATES, Runner
-from bot.webhook import SECRET_HEADER, WebServer
+from bot.telegram.webhook import SECRET_HEADER, WebServer
+from faketelegram import FakeTelegram, FakeUser
 from tests.harness import MutableClock
 from tests.test_processor import settings_for, wait_until, wire_processor
 
@@ -151,7 +153,8 @@ async def test_healthz_is_503_until_the_services_are_open(
     fake: FakeTelegram, tmp_path: Path, content: Content, clock: MutableClock
 ) -> None:
     runner = webhook_runner(fake, tmp_path / "bot.sqlite3", content, clock)
-    server = WebServer(runner.application)  # the application is built, not started
+    # The application is built, not started.
+    server = WebServer(runner.application, partial(health, runner.application))
     await server.start("127.0.0.1", 0)
     try:
         url = f"http://127.0.0.1:{server.port}/healthz"

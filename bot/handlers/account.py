@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.content import LANGS, Lang
+from bot.content.models import LANGS, Lang
 from bot.handlers.common import BotContext, load_supporter, send, show
 
 

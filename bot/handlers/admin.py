@@ -8,9 +8,10 @@ from datetime import UTC
 
 from telegram import InputFile, Update
 
-from bot.admin_views import render_chart
-from bot.content import ContentError, load_content
+from bot.checks.content import load_content
+from bot.content.models import ContentError
 from bot.handlers.common import BotContext, load_supporter, send
+from bot.screens.chart import render_chart
 
 log = logging.getLogger(__name__)
 

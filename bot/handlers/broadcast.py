@@ -11,8 +11,8 @@ import json
 from telegram import Update
 
 from bot.handlers.common import BotContext, load_supporter, send, show
-from bot.storage import Pending
 from bot.storage.audiences import BROADCAST_AUDIENCES, Audience
+from bot.storage.supporters import Pending
 
 
 async def broadcast_command(update: Update, context: BotContext) -> None:

@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.callbacks import Action, Callback
 from bot.handlers import account, broadcast, journey, signature
 from bot.handlers.common import BotContext, load_supporter, send
-from bot.views import Screen
+from bot.screens.callbacks import Action, Callback
+from bot.screens.screen import Screen
 
 log = logging.getLogger(__name__)
 

@@ -11,15 +11,18 @@ from telegram import LinkPreviewOptions, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.admin_views import AdminViews
-from bot.campaigns import Campaigns
-from bot.clock import Clock, appeal_day
-from bot.content import Content, Lang
-from bot.delivery import Delivery
-from bot.render import Texts, plain_text
+from bot.campaigns.delivery import Delivery
+from bot.campaigns.schedule import Campaigns
+from bot.content.limits import plain_text
+from bot.content.models import Content, Lang
+from bot.content.render import Texts
+from bot.core.clock import Clock, appeal_day
+from bot.screens.admin import AdminViews
+from bot.screens.screen import Screen
+from bot.screens.views import Views
 from bot.settings import Settings
-from bot.storage import Storage, Supporter
-from bot.views import Screen, Views
+from bot.storage import Storage
+from bot.storage.supporters import Supporter
 
 log = logging.getLogger(__name__)
 

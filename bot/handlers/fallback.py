@@ -9,7 +9,7 @@ from telegram import Update
 from bot.handlers.broadcast import receive_broadcast_text
 from bot.handlers.common import BotContext, language_of, load_supporter, send
 from bot.handlers.signature import receive_signature_text
-from bot.views import Screen
+from bot.screens.screen import Screen
 
 log = logging.getLogger(__name__)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import Target
-from bot.content import LETTER_CHANNELS, CaseContent, Lang, Official
+from bot.content.models import LETTER_CHANNELS, CaseContent, Lang, Official
+from bot.content.signature import Signature
+from bot.core.metrics import metrics
 from bot.handlers.common import BotContext, load_supporter, send, show
-from bot.metrics import metrics
-from bot.signature import Signature
-from bot.storage import Supporter
-from bot.views import Screen, is_open
+from bot.screens.callbacks import Target
+from bot.screens.screen import Screen, is_open
+from bot.storage.supporters import Supporter
 
 _UNSIGNED = Signature("none")
 

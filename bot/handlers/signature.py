@@ -7,12 +7,12 @@ from datetime import datetime
 
 from telegram import Update
 
-from bot.callbacks import Target
-from bot.content import Lang
+from bot.content.models import Lang
+from bot.content.signature import MAX_CITY, MAX_NAME, Signature, clean_input
 from bot.handlers.common import BotContext, load_supporter, send, show
 from bot.handlers.journey import Outdated, channel_screen
-from bot.signature import MAX_CITY, MAX_NAME, Signature, clean_input
-from bot.storage import Pending, PendingStep, Supporter
+from bot.screens.callbacks import Target
+from bot.storage.supporters import Pending, PendingStep, Supporter
 
 
 async def signature_command(update: Update, context: BotContext) -> None:

@@ -1,5 +1,7 @@
 """The storage layer: every SQL statement of the bot lives in this package.
 
+May import: `bot.content` (languages, signatures), `bot.core` (clock, crypto).
+
 Supporters' identities (Telegram ids, names, cities) are read and written only here, so that
 protecting them at rest is a change to this package alone.
 """
@@ -8,18 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.crypto import Vault
+from bot.core.crypto import Vault
 from bot.storage.audiences import Audiences
 from bot.storage.database import Database
 from bot.storage.outbox import Outbox
 from bot.storage.stats import Stats
-from bot.storage.supporters import (
-    ActionRecord,
-    Pending,
-    PendingStep,
-    Supporter,
-    Supporters,
-)
+from bot.storage.supporters import ActionRecord, Pending, PendingStep, Supporter, Supporters
 from bot.storage.updates import HandledUpdates
 
 __all__ = ["ActionRecord", "Pending", "PendingStep", "Storage", "Supporter"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.content import LANGS, Lang
+from bot.content.models import LANGS, Lang
 from bot.storage.database import Database, first
 
 Audience = Literal["subscribers", "not_acted", "acted", "reminder", "update"]

@@ -12,8 +12,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.crypto import Vault
-from bot.migrations import MIGRATIONS
+from bot.core.crypto import Vault
+from bot.storage.migrations import MIGRATIONS
 
 
 def iso(moment: datetime) -> str:

@@ -17,7 +17,7 @@ from typing import Any, Final, Literal
 
 import aiosqlite
 
-from bot.clock import Clock, system_clock
+from bot.core.clock import Clock, system_clock
 from bot.storage.database import Database, iso
 
 RowState = Literal["pending", "sending", "sent", "blocked", "failed", "unknown", "cancelled"]

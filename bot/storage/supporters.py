@@ -9,9 +9,9 @@ from typing import Literal
 
 import aiosqlite
 
-from bot.content import LANGS, Lang
-from bot.crypto import Vault
-from bot.signature import SIGNATURE_MODES, Signature
+from bot.content.models import LANGS, Lang
+from bot.content.signature import SIGNATURE_MODES, Signature
+from bot.core.crypto import Vault
 from bot.storage.database import Database, first, iso
 
 PendingStep = Literal["name", "initials", "city", "broadcast"]

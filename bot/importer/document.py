@@ -9,43 +9,60 @@ half-imported case cannot be served by accident. Translations stay a human step.
 
 from __future__ import annotations
 
-import importlib
 import re
-import shutil
-import tempfile
-from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from typing import Any
 
-import yaml
+from bot.content.models import EMAIL_PATTERN
+from bot.importer.parsed import ParsedCase, ParsedOfficial
 
-from bot.content import EMAIL_PATTERN, LANGS
-
-#: What `ua-<number>` case ids and official ids must look like (as `bot.content` checks).
-_CASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 _HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+
+
 _FACEBOOK = re.compile(r"^[A-Za-z0-9.]{1,50}$")
 
+
 _ARTEFACT = re.compile(r"\[bookmark: [^\]]*\]")
+
+
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
+
+
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f\u2009\u200a]+")
 
+
 _HEADER = re.compile(r"^(further information on )?urgent action\b", re.IGNORECASE)
+
+
 _TAKE_ACTION = re.compile(r"^take action\b", re.IGNORECASE)
+
+
 _DEAR = re.compile(r"^dear\s+\S", re.IGNORECASE)
+
+
 _CLOSING = re.compile(
     r"^((yours\s+)?(sincerely|faithfully|truly|respectfully)( yours)?"
     r"|(kind|best|warm)?\s*regards|with respect)\s*[,.]?$",
     re.IGNORECASE,
 )
+
+
 _ADDITIONAL = re.compile(r"^additional information\b", re.IGNORECASE)
+
+
 _NUMBERED = re.compile(r"^\d{1,2}[.)]\s*")
+
+
 _CLICK_HERE = re.compile(r"^click here\b", re.IGNORECASE)
+
+
 _UA_NUMBER = re.compile(
     r"\b(?:urgent\s+action|UA)\s*(?:no\.?|number|#)?\s*:?\s*(\d{1,3}\.\d{2})\b", re.IGNORECASE
 )
+
+
 _FOOTER = {
     "languages": re.compile(
         r"^preferred languages? to address (the )?targets?\s*:\s*(?P<value>.*)$", re.IGNORECASE
@@ -54,7 +71,11 @@ _FOOTER = {
     "person": re.compile(r"^name and (pre)?pronouns?\s*:\s*(?P<value>.*)$", re.IGNORECASE),
     "previous": re.compile(r"^links? to previous uas?\s*:\s*(?P<value>.*)$", re.IGNORECASE),
 }
+
+
 _KEY_LINE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z -]{0,20}?)\s*:\s*(?P<value>.*)$")
+
+
 _KEYS = {
     "fax": "fax",
     "phone": "phone",
@@ -68,6 +89,7 @@ _KEYS = {
     "salutation": "salutation",
     "instagram": "instagram",
 }
+
 
 _LANGUAGE_CODES = {
     "english": "en",
@@ -106,6 +128,8 @@ _LANGUAGE_CODES = {
     "hebrew": "he",
     "greek": "el",
 }
+
+
 _MONTH_NAMES = (
     "january",
     "february",
@@ -120,6 +144,8 @@ _MONTH_NAMES = (
     "november",
     "december",
 )
+
+
 _MONTHS = {
     name: number for number, full in enumerate(_MONTH_NAMES, start=1) for name in (full, full[:3])
 } | {"sept": 9}
@@ -146,119 +172,15 @@ _TITLE_WORDS = _words(
     presidential executive
     """
 )
+
+
 _CONNECTORS = _words("of for to the and on in at de")
+
+
 _PARTICLES = _words("da de del della der di do dos du van von bin ibn al el la le ter")
+
+
 _HONORIFICS = _words("mr mrs ms miss dr madam madame sir your his her excellency")
-
-
-class DocumentError(Exception):
-    """The document cannot be imported at all; the message says what to do."""
-
-
-@dataclass
-class ParsedOfficial:
-    """One official as the document gives them; empty strings mean 'not found'."""
-
-    id: str
-    heading: str
-    title: str
-    name: str
-    address: list[str] = field(default_factory=list)
-    email: str | None = None
-    fax: str | None = None
-    phone: str | None = None
-    twitter: list[str] = field(default_factory=list)
-    facebook: str | None = None
-    salutation: str = ""
-
-
-@dataclass
-class ParsedCase:
-    """Everything found in a document, plus warnings about what was not found or unsure."""
-
-    ua_number: str | None = None
-    title: str | None = None
-    summary: str | None = None
-    ask: str | None = None
-    person_name: str | None = None
-    pronouns: str | None = None
-    deadline: date | None = None
-    #: Preferred languages as codes, in the document's order; may include ones the bot lacks.
-    languages: list[str] = field(default_factory=list)
-    previous_ua: str | None = None
-    background: list[str] = field(default_factory=list)
-    officials: list[ParsedOfficial] = field(default_factory=list)
-    #: The letter's opening as written ("Dear Mr President"), without the trailing comma.
-    letter_salutation: str | None = None
-    #: The letter's paragraphs between the opening and the closing line.
-    letter: list[str] = field(default_factory=list)
-    letter_closing: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def case_id(self) -> str | None:
-        """The default case id, `ua-31-22` for Urgent Action 31.22."""
-        return f"ua-{self.ua_number.replace('.', '-')}" if self.ua_number else None
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What `import_document` wrote, and what the organizer still has to check or fill in."""
-
-    case_id: str
-    directory: Path
-    warnings: list[str]
-
-
-# -- reading --------------------------------------------------------------------------------
-
-
-def read_document(path: Path) -> str:
-    """The document's text, from UTF-8 `.txt` (BOM and CRLF tolerated) or Word `.docx`."""
-    suffix = path.suffix.lower()
-    if suffix == ".txt":
-        try:
-            raw = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DocumentError(
-                f"{path}: not UTF-8 text; save it as UTF-8 and try again"
-            ) from None
-        except OSError as error:
-            raise DocumentError(f"{path}: cannot be read: {error.strerror}") from None
-        return raw.replace("\r\n", "\n").replace("\r", "\n")
-    if suffix == ".docx":
-        try:
-            # Imported here: only organizers importing Word files need python-docx.
-            docx: Any = importlib.import_module("docx")
-        except ImportError:
-            raise DocumentError(
-                f"{path}: reading .docx needs python-docx: run `pip install python-docx`"
-            ) from None
-        try:
-            document = docx.Document(str(path))
-        except Exception as error:  # python-docx raises several unrelated types
-            raise DocumentError(f"{path}: not a readable Word document: {error}") from None
-        return "\n".join(_docx_lines(document)).replace("\r\n", "\n").replace("\r", "\n")
-    raise DocumentError(f"{path}: only .txt and .docx documents can be imported")
-
-
-def _docx_lines(document: Any) -> list[str]:
-    """Paragraphs in document order; each table cell becomes a block, as officials often are."""
-    lines: list[str] = []
-    for item in document.iter_inner_content():
-        if hasattr(item, "rows"):
-            seen: set[int] = set()
-            for row in item.rows:
-                for cell in row.cells:
-                    if id(cell._tc) not in seen:  # a merged cell is listed once per column
-                        seen.add(id(cell._tc))
-                        lines += [str(cell.text), ""]
-        else:
-            lines.append(str(item.text))
-    return lines
-
-
-# -- parsing --------------------------------------------------------------------------------
 
 
 def _clean_lines(text: str) -> list[str]:
@@ -310,6 +232,8 @@ _ASK_SPLIT = re.compile(
     r"^(?P<lead>.*\bbelieves\b.*?),?\s+and\s+(?P<ask>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
     r"\s+(?:should|must)\s.+)$"
 )
+
+
 _ASK = re.compile(
     r"\b(should|must)\b.*\breleased?\b|\bcalls? (on|for)\b|\bbelieves\b.*\b(should|must)\b"
     r"|\burges?\b",
@@ -695,170 +619,3 @@ def parse_document(text: str) -> ParsedCase:
         if previous.lower().rstrip(".") not in {"", "n/a", "na", "none", "-"}:
             parsed.previous_ua = previous
     return parsed
-
-
-# -- writing --------------------------------------------------------------------------------
-
-
-def _literal(text: str) -> str:
-    """Document text inside a Jinja template: a brace must not start a tag."""
-    return text.replace("{", "{{ '{' }}")
-
-
-def _templates(parsed: ParsedCase, warnings: list[str]) -> dict[str, str]:
-    templates: dict[str, str] = {}
-    if parsed.letter_salutation is not None:
-        paragraphs = ["{{ salutation }},", *map(_literal, parsed.letter)]
-        closing = parsed.letter_closing or ""
-        templates["letter.en.j2"] = (
-            "\n\n".join(paragraphs) + f"\n\n{closing}\n{{{{ signature }}}}\n"
-        )
-    if not parsed.title:
-        warnings.append(
-            "templates: no title, so email_subject.en.j2, tweet.en.j2 and call.en.j2 were not "
-            "written; write them"
-        )
-        return templates
-    title = _literal(parsed.title)
-    sentence = title if title.endswith((".", "!", "?")) else f"{title}."
-    templates["email_subject.en.j2"] = f"{title}\n"
-    templates["tweet.en.j2"] = f"{{{{ handles }}}} {title}\n"
-    if parsed.person_name:
-        templates["call.en.j2"] = (
-            f"Hello, I am calling about {_literal(parsed.person_name)}.\n{sentence}\n"
-            "Please pass this message on to {{ official_title }} {{ official_name }}. "
-            "Thank you.\n"
-        )
-        made = "email_subject.en.j2, tweet.en.j2 and call.en.j2"
-    else:
-        warnings.append("templates: no person's name, so call.en.j2 was not written; write it")
-        made = "email_subject.en.j2 and tweet.en.j2"
-    warnings.append(
-        f"templates: {made} were generated from the document's title (the document gives "
-        "none); review them"
-    )
-    return templates
-
-
-def _case_data(parsed: ParsedCase, case_id: str, source: str, languages: list[str]) -> Any:
-    officials = []
-    for o in parsed.officials:
-        official: dict[str, Any] = {
-            "id": o.id,
-            "name": {"en": o.name},
-            "title": {"en": o.title},
-            "address": o.address,
-        }
-        optional = {"fax": o.fax, "phone": o.phone, "email": o.email}
-        official.update({key: value for key, value in optional.items() if value is not None})
-        if o.twitter:
-            official["twitter"] = o.twitter
-        if o.facebook is not None:
-            official["facebook"] = o.facebook
-        official["salutation"] = {"en": o.salutation}
-        official["languages"] = list(languages)  # a copy: YAML would write an anchor
-        officials.append(official)
-    return {
-        "id": case_id,
-        "ua_number": parsed.ua_number or "",
-        "status": "active",
-        "deadline": parsed.deadline,
-        "source": source,
-        "previous_ua": parsed.previous_ua,
-        "languages": languages,
-        "reminders_days_before": [7, 1],
-        "title": {"en": parsed.title or ""},
-        "person": {
-            "name": {"en": parsed.person_name or ""},
-            "pronouns": {"en": parsed.pronouns or ""},
-        },
-        "summary": {"en": parsed.summary or ""},
-        "ask": {"en": parsed.ask or ""},
-        "background": {"en": parsed.background},
-        "officials": officials,
-    }
-
-
-def _bot_languages(parsed: ParsedCase, warnings: list[str]) -> list[str]:
-    """The preferred languages the bot can offer; the others are reported, not written."""
-    supported: list[str] = [code for code in parsed.languages if code in LANGS]
-    for code in parsed.languages:
-        if code not in LANGS:
-            warnings.append(
-                f"languages: the document prefers {code!r}, which the bot does not offer "
-                f"(it offers {', '.join(LANGS)}); left out"
-            )
-    if parsed.languages and not supported:
-        warnings.append(
-            "languages: none of the preferred languages is one the bot offers; set languages "
-            "(for example [en]) in case.yaml and in each official"
-        )
-    for code in supported:
-        if code != "en":
-            warnings.append(
-                f"no {code} letter: translate templates/letter.en.j2 into "
-                f"templates/letter.{code}.j2 (and email_subject, tweet and call .{code}.j2), and "
-                f"add the {code} texts to case.yaml; until then the bot offers English only"
-            )
-    return supported
-
-
-def import_document(
-    path: Path,
-    content_dir: Path,
-    *,
-    case_id: str | None = None,
-    overwrite: bool = False,
-    today: date | None = None,
-) -> ImportResult:
-    """Write `content_dir/cases/<case_id>/` from a document; warnings list what to check."""
-    parsed = parse_document(read_document(path))
-    case_id = case_id or parsed.case_id
-    if case_id is None:
-        raise DocumentError(
-            f"{path}: no UA number found to name the case; give a case id (like ua-31-22)"
-        )
-    if not _CASE_ID.match(case_id):
-        raise DocumentError(
-            f"case id {case_id!r}: use up to 24 lowercase letters, digits and hyphens"
-        )
-    cases = content_dir / "cases"
-    target = cases / case_id
-    if target.exists() and not overwrite:
-        raise DocumentError(f"{target} already exists; remove it or import with overwrite")
-    warnings = list(parsed.warnings)
-    languages = _bot_languages(parsed, warnings)
-    templates = _templates(parsed, warnings)
-    imported = (today or date.today()).isoformat()
-    header = (
-        f"# Urgent Action {parsed.ua_number or '(number not found)'}, imported from {path.name} "
-        f"on {imported} by bot/importer.py.\n"
-        "# Facts are the document's; review the importer's warnings and add translations.\n"
-    )
-    data = _case_data(parsed, case_id, path.name, languages)
-    text = header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=88)
-
-    cases.mkdir(parents=True, exist_ok=True)
-    # Write beside the content (not under cases/, which the loader scans), then swap in, so
-    # a failed import never leaves a half-written case for the bot to find.
-    staging = Path(tempfile.mkdtemp(prefix=f".import-{case_id}-", dir=content_dir))
-    try:
-        (staging / "case.yaml").write_text(text, encoding="utf-8")
-        (staging / "templates").mkdir()
-        for name, template in templates.items():
-            (staging / "templates" / name).write_text(template, encoding="utf-8")
-        if target.exists():
-            old = staging.with_name(staging.name + "-old")
-            target.rename(old)
-            try:
-                staging.rename(target)
-            except OSError:
-                old.rename(target)
-                raise
-            shutil.rmtree(old)
-        else:
-            staging.rename(target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return ImportResult(case_id=case_id, directory=target, warnings=warnings)

@@ -12,12 +12,13 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.clock import appeal_day
-from bot.content import CaseContent, Content
+from bot.content.models import CaseContent, Content
+from bot.core.clock import appeal_day
+from bot.screens.screen import Screen, is_open
+from bot.screens.views import Views
 from bot.storage import Storage
 from bot.storage.audiences import Audience
 from bot.storage.outbox import Payload
-from bot.views import Screen, Views, is_open
 
 log = logging.getLogger(__name__)
 

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from html.parser import HTMLParser
 from typing import Any
 
 import jinja2
 from jinja2 import meta
 from markupsafe import Markup
-from twitter_text import parse_tweet
 
-from bot.content import DEFAULT_LANG, CaseContent, Lang, Official, UiStrings
-from bot.signature import Signature
+from bot.content.models import DEFAULT_LANG, CaseContent, Lang, Official, UiStrings
+from bot.content.signature import Signature
 
-MAX_MESSAGE = 4096
-MAX_CALLBACK_DATA = 64
-MAX_COPY_TEXT = 256
-MAX_TWEET = 280
-MAX_CALLBACK_ANSWER = 200
 #: How many rendered button labels `Texts` keeps.
 LABEL_CACHE = 4096
 
@@ -134,33 +127,6 @@ def render_template(
         handles=handles(official),
         signature=signature.text,
     ).strip()
-
-
-class _PlainText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def plain_text(html: str) -> str:
-    """The text Telegram shows for an HTML message: tags dropped, entities decoded."""
-    parser = _PlainText()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
-
-
-def telegram_length(html: str) -> int:
-    """Length as Telegram measures it after entity parsing (UTF-16 code units, the stricter)."""
-    return len(plain_text(html).encode("utf-16-le")) // 2
-
-
-def tweet_length(text: str) -> int:
-    """Length as X counts it: weighted characters, every URL 23."""
-    return int(parse_tweet(text).weightedLength)
 
 
 def markup(html: str) -> Markup:

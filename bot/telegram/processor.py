@@ -28,7 +28,6 @@ import contextlib
 import inspect
 import logging
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,137 +35,33 @@ from typing import Any, Final
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseUpdateProcessor
+from telegram.ext import Application, BaseUpdateProcessor, CallbackContext
 
-from bot.handlers.common import BotApplication, BotContext, Services
-from bot.metrics import Metrics, metrics
+from bot.core.metrics import Metrics, metrics
 from bot.storage.updates import HandledUpdates
+from bot.telegram.handled import HandledLog
+from bot.telegram.throttle import TokenBuckets
 
 __all__ = ["HandledLog", "TokenBuckets", "UpdateProcessor"]
 
+
 log = logging.getLogger(__name__)
+
+#: The processor works for any application: it never looks at what the handlers need.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+AnyContext = CallbackContext[Any, Any, Any, Any]
+
 
 #: Telegram keeps an unconfirmed update for 24 hours; an hour more covers clock skew.
 KEEP_HANDLED: Final = timedelta(hours=25)
+
+
 #: How often handled ids are pruned (a day of ids is a small table; hourly is plenty).
 PRUNE_EVERY: Final = 3600.0
+
+
 #: How often the throttling counter is logged, at most.
 LOG_EVERY: Final = 60.0
-
-
-@dataclass
-class _Bucket:
-    tokens: float
-    stamp: float
-
-
-class TokenBuckets:
-    """One token bucket per sender: `rate` tokens a second, at most `burst` saved up."""
-
-    def __init__(
-        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be > 0 and burst ≥ 1")
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._buckets: dict[int, _Bucket] = {}
-        self._next_sweep = clock() + 60.0
-
-    def take(self, key: int) -> bool:
-        """Spend a token of `key`'s bucket; False when it is empty (the sender is flooding)."""
-        now = self._clock()
-        if now >= self._next_sweep:
-            self._sweep(now)
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = _Bucket(self.burst, now)
-        else:
-            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
-            bucket.stamp = now
-        if bucket.tokens < 1.0:
-            return False
-        bucket.tokens -= 1.0
-        return True
-
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-    def _sweep(self, now: float) -> None:
-        """Forget buckets that have refilled: they hold nothing a new bucket would not."""
-        full_after = self.burst / self.rate
-        self._buckets = {
-            key: bucket for key, bucket in self._buckets.items() if now - bucket.stamp < full_after
-        }
-        self._next_sweep = now + 60.0
-
-
-class HandledLog:
-    """Which updates were handled: this process's in memory, earlier processes' in the database.
-
-    Telegram numbers updates in increasing order, so an id above the highest one recorded when
-    the process started cannot have been handled before: only ids at or below it (re-deliveries
-    after a restart) are looked up in the database.  Ids are written in groups: the updates
-    that finish while one write is in progress share the next transaction, so a busy bot does
-    not queue one write transaction per update behind the supporters' own writes.
-    """
-
-    def __init__(
-        self, store: HandledUpdates, now: Callable[[], datetime], remember: int = 100_000
-    ) -> None:
-        self._store = store
-        self._now = now
-        self._remember = remember
-        self._recent: set[int] = set()
-        self._order: deque[int] = deque()
-        self._floor: int | None = None  # ids at or below it may be in the database only
-        self._batch: list[int] = []
-        self._batch_done: asyncio.Future[None] | None = None
-        self._writer: asyncio.Task[None] | None = None
-
-    async def seen(self, update_id: int) -> bool:
-        """Whether the update was handled, by this process or an earlier one."""
-        if update_id in self._recent:
-            return True
-        if self._floor is None:
-            latest = await self._store.latest()
-            self._floor = -1 if latest is None else latest
-        if update_id <= self._floor:
-            return await self._store.seen(update_id)
-        return False
-
-    async def mark(self, update_id: int) -> None:
-        """Record the update as handled; returns once that is committed."""
-        self._recent.add(update_id)
-        self._order.append(update_id)
-        if len(self._order) > self._remember:
-            forgotten = self._order.popleft()
-            self._recent.discard(forgotten)
-            self._floor = max(self._floor or -1, forgotten)  # now only in the database
-        if self._batch_done is None:
-            self._batch_done = asyncio.get_running_loop().create_future()
-        done = self._batch_done
-        self._batch.append(update_id)
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write())
-        await asyncio.shield(done)  # a cancelled update must not cancel the others' commit
-
-    async def _write(self) -> None:
-        try:
-            while self._batch:
-                batch, done = self._batch, self._batch_done
-                self._batch, self._batch_done = [], None
-                assert done is not None
-                try:
-                    await self._store.mark_many(batch, self._now())
-                except Exception as error:
-                    done.set_exception(error)
-                    done.exception()  # retrieved: each waiting update raises it, once is enough
-                else:
-                    done.set_result(None)
-        finally:
-            self._writer = None
 
 
 @dataclass
@@ -193,22 +88,32 @@ class UpdateProcessor(BaseUpdateProcessor):
         self.max_queued_per_sender = max_queued_per_sender
         self.metrics = registry
         self._clock = clock
-        self._application: BotApplication | None = None
+        self._application: AnyApplication | None = None
         self._queues: dict[int, _Queue] = {}
         self._in_flight: set[int] = set()
         self._next_prune = 0.0
-        self._handled: tuple[Services, HandledLog] | None = None
+        self._handled: HandledLog | None = None
+        self._store: HandledUpdates | None = None
+        self._now: Callable[[], datetime] | None = None
         self._throttled_since_log = 0
         self._next_log = 0.0
 
-    def attach(self, application: BotApplication) -> None:
-        """Give the processor its application (for the services); call once after build."""
+    def attach(self, application: AnyApplication) -> None:
+        """Give the processor its application (for its error handler); call once after build."""
         if self._application is application:
             return
         self._application = application
         # A handler's exception never reaches the processor (PTB passes it to the error
         # handlers), so failures are counted by an error handler of our own.
         application.add_error_handler(self._count_failure)
+
+    def remember_in(self, store: HandledUpdates | None, now: Callable[[], datetime]) -> None:
+        """Record handled update ids in `store` (None: stop, as when the database closes).
+
+        Until a store is given (before the database is open) updates are not de-duplicated.
+        """
+        self._store, self._now = store, now
+        self._handled = None if store is None else HandledLog(store, now)
 
     async def initialize(self) -> None:
         """Nothing to open: locks and buckets are made on demand."""
@@ -273,8 +178,7 @@ class UpdateProcessor(BaseUpdateProcessor):
         self, update: Update, sender: int | None, coroutine: Awaitable[Any]
     ) -> None:
         """In the sender's turn: skip a handled update, throttle a flood, else handle."""
-        services = self._services()
-        handled = self._handled_log(services)
+        handled = self._handled
         if handled is not None and await handled.seen(update.update_id):
             self.metrics.updates_duplicate.inc()
             _discard(coroutine)
@@ -289,25 +193,17 @@ class UpdateProcessor(BaseUpdateProcessor):
         finally:
             self.metrics.updates_in_flight.dec()
             self.metrics.updates.inc()
-            if services is not None and handled is not None:
+            if handled is not None:
                 await handled.mark(update.update_id)
-                await self._prune(services)
+                await self._prune()
             self.metrics.update_seconds.observe(time.perf_counter() - started)
 
-    def _handled_log(self, services: Services | None) -> HandledLog | None:
-        """The log of handled updates for these services (new services: a new database)."""
-        if services is None:
-            return None
-        if self._handled is None or self._handled[0] is not services:
-            self._handled = (services, HandledLog(services.storage.handled_updates, services.now))
-        return self._handled[1]
-
-    async def _prune(self, services: Services) -> None:
+    async def _prune(self) -> None:
         """Forget ids older than Telegram keeps updates, once an hour."""
-        handled = services.storage.handled_updates
-        if self._clock() >= self._next_prune:
+        store, now = self._store, self._now
+        if store is not None and now is not None and self._clock() >= self._next_prune:
             self._next_prune = self._clock() + PRUNE_EVERY
-            pruned = await handled.prune(services.now() - KEEP_HANDLED)
+            pruned = await store.prune(now() - KEEP_HANDLED)
             if pruned:
                 log.info("forgot %d handled update id(s) older than a day", pruned)
 
@@ -329,14 +225,7 @@ class UpdateProcessor(BaseUpdateProcessor):
             except TelegramError as error:
                 log.info("could not answer a throttled button (%s)", type(error).__name__)
 
-    def _services(self) -> Services | None:
-        """The services once `start_services` has run; None before (no de-duplication)."""
-        if self._application is None:
-            return None
-        services = self._application.bot_data.get("services")
-        return services if isinstance(services, Services) else None
-
-    async def _count_failure(self, update: object, context: BotContext) -> None:
+    async def _count_failure(self, update: object, context: AnyContext) -> None:
         """Error handler: count updates whose handler raised (polling errors are not ours)."""
         if isinstance(update, Update):
             self.metrics.updates_failed.inc()

@@ -7,12 +7,13 @@ import io
 from collections.abc import Mapping
 from datetime import date
 
-from bot.callbacks import Action
-from bot.content import CaseContent, Lang
-from bot.render import local
+from bot.content.models import CaseContent, Lang
+from bot.content.render import local
+from bot.screens.callbacks import Action
+from bot.screens.screen import Screen, button, channel_key
+from bot.screens.views import Views
 from bot.storage.audiences import BROADCAST_AUDIENCES, Audience
 from bot.storage.stats import CaseStats
-from bot.views import Screen, Views, button, channel_key
 
 #: Outbox states shown to organizers, in the order of the progress line.
 STATES = ("sent", "blocked", "failed", "unknown", "cancelled", "pending", "sending")
@@ -135,26 +136,3 @@ class AdminViews:
     def note(self, lang: Lang, key: str, **context: object) -> Screen:
         """A one-line organizer message."""
         return Screen(self.texts.message(lang, key, **context))
-
-
-def render_chart(case: CaseContent, per_day: list[tuple[date, int]]) -> bytes:
-    """Actions per day as a PNG bar chart (matplotlib, headless)."""
-    # Imported here: matplotlib takes a second to import and only /stats needs it. A Figure
-    # made without pyplot needs no display and keeps no global state between requests.
-    from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    figure = Figure(figsize=(8, 4), dpi=100)
-    axes = figure.subplots()
-    days = [day for day, _ in per_day]
-    axes.bar(date2num(days), [count for _, count in per_day], color="#ffcc00", edgecolor="#000000")
-    axes.set_title(f"Urgent Action {case.case.ua_number}: actions per day")
-    axes.set_ylabel("actions")
-    axes.xaxis.set_major_locator(AutoDateLocator(minticks=2, maxticks=10))
-    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    figure.autofmt_xdate()
-    output = io.BytesIO()
-    figure.savefig(output, format="png")
-    return output.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.content import LANGS, Channel, Lang
+from bot.content.models import LANGS, Channel, Lang
 
 MAX_BYTES = 64
 SEP = ":"

@@ -1,0 +1,71 @@
+"""What every group of screens shares: content, texts, and the lines and buttons they reuse."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote, urlencode
+
+from telegram import InlineKeyboardButton
+
+from bot.content.models import CaseContent, Content, Lang, Official
+from bot.content.render import Texts, local
+from bot.screens.callbacks import Action
+from bot.screens.screen import button, is_open
+
+
+class ScreenBase:
+    """Content, compiled texts and the bot's username; helpers the screen groups share."""
+
+    def __init__(self, content: Content, texts: Texts, bot_username: str) -> None:
+        self.content = content
+        self.texts = texts
+        self.bot_username = bot_username
+
+    def _msg(self, lang: Lang, key: str, **context: object) -> str:
+        return self.texts.message(lang, key, **context)
+
+    def _btn(self, lang: Lang, key: str, **context: object) -> str:
+        return self.texts.button(lang, key, **context)
+
+    def _write_to(self, lang: Lang, case: CaseContent, official: Official) -> InlineKeyboardButton:
+        """The button that opens an official's channels (case card, thanks, reminders)."""
+        label = self._btn(
+            lang, "write_to", title=local(official.title, lang), name=local(official.name, lang)
+        )
+        return button(label, Action.OFFICIAL, case.case.id, official.id)
+
+    def deep_link(self, case_id: str) -> str:
+        """The link that opens the bot straight on a case."""
+        return f"https://t.me/{self.bot_username}?start={case_id}"
+
+    def share_url(self, lang: Lang, case: CaseContent) -> str:
+        """Telegram's share dialog with the case link and a one-line invitation."""
+        text = self._btn(lang, "share_text", person=local(case.case.person.name, lang))
+        query = urlencode({"url": self.deep_link(case.case.id), "text": text}, quote_via=quote)
+        return f"https://t.me/share/url?{query}"
+
+    def listed_cases(self, today: date) -> list[CaseContent]:
+        """Cases supporters can pick: the open ones, or all of them when none is open."""
+        cases = list(self.content.iter_cases())
+        open_cases = [case for case in cases if is_open(case, today)]
+        return open_cases or cases
+
+    def _deadline_line(self, lang: Lang, case: CaseContent, today: date) -> str:
+        deadline = case.case.deadline
+        if case.case.status == "closed":
+            return self._msg(lang, "case_closed")
+        if deadline is None:
+            return self._msg(lang, "no_deadline")
+        when = self.texts.date(lang, deadline)
+        if today > deadline:
+            return self._msg(lang, "deadline_passed", deadline=when)
+        return self._msg(lang, "deadline", deadline=when, days=(deadline - today).days)
+
+    @staticmethod
+    def remindable(case: CaseContent, today: date) -> bool:
+        """Whether a reminder could still come: open, with a deadline and reminder days."""
+        return (
+            is_open(case, today)
+            and case.case.deadline is not None
+            and bool(case.case.reminders_days_before)
+        )

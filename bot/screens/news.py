@@ -1,0 +1,53 @@
+"""Messages the bot starts: reminders, case news, organizers' broadcasts."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from bot.content.models import CaseContent, Lang
+from bot.content.models import Update as CaseUpdate
+from bot.content.render import local
+from bot.screens.base import ScreenBase
+from bot.screens.callbacks import Action
+from bot.screens.screen import Screen, button
+
+
+class NewsScreens(ScreenBase):
+    """Reminders, case updates, broadcasts."""
+
+    def reminder(
+        self, lang: Lang, case: CaseContent, days_left: int, officials_done: Collection[str]
+    ) -> Screen | None:
+        """A reminder naming what is left, with buttons straight back; None if nothing is."""
+        c = case.case
+        left = [o for o in c.officials if o.id not in officials_done]
+        if not left or c.deadline is None:
+            return None
+        done = [o for o in c.officials if o.id in officials_done]
+        text = self._msg(
+            lang,
+            "reminder",
+            days=days_left,
+            person=local(c.person.name, lang),
+            ua_number=c.ua_number,
+            done=[local(o.title, lang) for o in done],
+            left=[local(o.title, lang) for o in left],
+        )
+        keyboard = [[self._write_to(lang, case, o)] for o in left]
+        return Screen(text, keyboard)
+
+    def case_update(self, lang: Lang, case: CaseContent, update: CaseUpdate) -> Screen:
+        """News organizers published about a case, to those who acted on it."""
+        text = self._msg(
+            lang,
+            "case_update",
+            kind=update.kind,
+            ua_number=case.case.ua_number,
+            title=local(case.case.title, lang),
+            text=local(update.text, lang),
+        )
+        return Screen(text, [[button(self._btn(lang, "open_case"), Action.CASE, case.case.id)]])
+
+    def broadcast(self, lang: Lang, case: CaseContent, html: str) -> Screen:
+        """An organizer's broadcast: their formatted text and a button back to the case."""
+        return Screen(html, [[button(self._btn(lang, "open_case"), Action.CASE, case.case.id)]])

@@ -1,0 +1,213 @@
+"""Screens of acting: an official's channels, one channel with its letter, and the thanks."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from urllib.parse import quote, urlencode
+
+from telegram import InlineKeyboardButton
+
+from bot.content.models import LETTER_CHANNELS, CaseContent, Channel, Lang, Official
+from bot.content.render import local, render_template
+from bot.content.signature import Signature
+from bot.screens.base import ScreenBase
+from bot.screens.callbacks import Action, Target
+from bot.screens.screen import (
+    Keyboard,
+    Screen,
+    button,
+    channel_key,
+    copy_button,
+    is_open,
+    rows,
+    url_button,
+)
+
+
+class OfficialScreens(ScreenBase):
+    """Officials, channels, the letter's meaning, thanks."""
+
+    def official(
+        self, lang: Lang, case: CaseContent, official: Official, done: Collection[str]
+    ) -> Screen:
+        """The channels to reach one official, ticking those the supporter already used."""
+        text = self._msg(
+            lang,
+            "official",
+            title=local(official.title, lang),
+            name=local(official.name, lang),
+            channels=len(official.channels),
+        )
+        letter_lang = case.languages_for(official)[0]
+        keyboard: Keyboard = []
+        for channel in official.channels:
+            label = self._btn(lang, f"channel_{channel_key(channel)}")
+            if channel.value in done:
+                label = self._btn(lang, "done_mark", label=label)
+            target = Target(case.case.id, official.id, channel, letter_lang)
+            keyboard.append([button(label, Action.VIEW, *target.args())])
+        keyboard.append([button(self._btn(lang, "back_to_case"), Action.CASE, case.case.id)])
+        return Screen(text, keyboard)
+
+    def channel(
+        self,
+        lang: Lang,
+        case: CaseContent,
+        official: Official,
+        target: Target,
+        signature: Signature,
+        today: date,
+        done: bool,
+    ) -> Screen:
+        """Everything needed to act through one channel, and the button to confirm it."""
+        ctx = {
+            "title": local(official.title, lang),
+            "name": local(official.name, lang),
+            "letter_language": self.content.strings[target.lang].language_name,
+        }
+        copy: list[InlineKeyboardButton | None] = []
+        link: InlineKeyboardButton | None = None
+        if target.channel in LETTER_CHANNELS:
+            letter = render_template(case, "letter", target.lang, official, signature)
+            ctx["letter"] = letter
+        if target.channel is Channel.EMAIL:
+            assert official.email is not None
+            subject = render_template(case, "email_subject", target.lang, official, signature)
+            ctx |= {"email": official.email, "subject": subject}
+            copy = [
+                copy_button(self._btn(lang, "copy_email"), official.email),
+                copy_button(self._btn(lang, "copy_subject"), subject),
+            ]
+        elif target.channel is Channel.POST:
+            ctx |= {
+                "address": "\n".join(official.address),
+                "date_line": self.texts.date(target.lang, today),
+            }
+        elif target.channel is Channel.FAX:
+            assert official.fax is not None
+            ctx["fax"] = official.fax
+            copy = [copy_button(self._btn(lang, "copy_fax"), official.fax)]
+        elif target.channel is Channel.TWEET:
+            tweet = render_template(case, "tweet", target.lang, official, signature)
+            ctx["tweet"] = tweet
+            intent = "https://twitter.com/intent/tweet?" + urlencode(
+                {"text": tweet}, quote_via=quote
+            )
+            link = url_button(self._btn(lang, "open_tweet"), intent)
+        elif target.channel is Channel.PHONE:
+            assert official.phone is not None
+            ctx |= {
+                "phone": official.phone,
+                "script": render_template(case, "call", target.lang, official, signature),
+            }
+            copy = [copy_button(self._btn(lang, "copy_phone"), official.phone)]
+        elif target.channel is Channel.FACEBOOK:
+            assert official.facebook is not None
+            ctx |= {
+                "facebook": official.facebook,
+                "post": render_template(case, "email_subject", target.lang, official, signature),
+            }
+            link = url_button(
+                self._btn(lang, "open_facebook"), f"https://www.facebook.com/{official.facebook}"
+            )
+        text = self._msg(lang, f"view_{channel_key(target.channel)}", **ctx)
+        if not is_open(case, today):
+            text += "\n\n" + self._deadline_line(lang, case, today)
+
+        keyboard = rows(link, *copy)
+        if is_open(case, today):
+            key = "confirmed" if done else f"confirm_{channel_key(target.channel)}"
+            keyboard.append([button(self._btn(lang, key), Action.CONFIRM, *target.args())])
+        keyboard += self._language_row(lang, case, official, target)
+        if target.channel in LETTER_CHANNELS:
+            keyboard.append(
+                [button(self._btn(lang, "change_signature"), Action.SIGN, "?", *target.args())]
+            )
+        keyboard.append(
+            [button(self._btn(lang, "back"), Action.OFFICIAL, case.case.id, official.id)]
+        )
+        return Screen(text, keyboard)
+
+    def _language_row(
+        self, lang: Lang, case: CaseContent, official: Official, target: Target
+    ) -> Keyboard:
+        """Switch the letter's language; and read its meaning in the supporter's language."""
+        rows: Keyboard = []
+        for other in case.languages_for(official):
+            if other != target.lang:
+                name = self.content.strings[other].language_name
+                switched = Target(target.case_id, target.official_id, target.channel, other)
+                rows.append(
+                    [
+                        button(
+                            self._btn(lang, "write_in", language=name),
+                            Action.VIEW,
+                            *switched.args(),
+                        )
+                    ]
+                )
+        if (
+            target.channel in LETTER_CHANNELS
+            and target.lang != lang
+            and lang in case.letter_languages
+        ):
+            rows.append([button(self._btn(lang, "meaning"), Action.MEANING, *target.args())])
+        return rows
+
+    def meaning(
+        self, lang: Lang, case: CaseContent, official: Official, signature: Signature
+    ) -> Screen:
+        """The letter in the supporter's own language, to understand what they send."""
+        letter = render_template(case, "letter", lang, official, signature)
+        return Screen(self._msg(lang, "meaning", letter=letter))
+
+    def thanks(
+        self,
+        lang: Lang,
+        case: CaseContent,
+        official: Official,
+        total: int,
+        done: Collection[tuple[str, str]],
+        *,
+        offer_reminders: bool = False,
+        today: date | None = None,
+    ) -> Screen:
+        """Thanks, the new total, and what to do next (and reminders, after a first action)."""
+        others = [o for o in case.case.officials if o.id != official.id]
+        text = self._msg(
+            lang,
+            "thanks",
+            total=total,
+            person=local(case.case.person.name, lang),
+            link=self.deep_link(case.case.id),
+        )
+        keyboard: Keyboard = []
+        for other in others:
+            left = [c for c in other.channels if (other.id, c.value) not in done]
+            if left:
+                keyboard.append([self._write_to(lang, case, other)])
+        if any((official.id, c.value) not in done for c in official.channels):
+            keyboard.append(
+                [
+                    button(
+                        self._btn(lang, "another_channel"),
+                        Action.OFFICIAL,
+                        case.case.id,
+                        official.id,
+                    )
+                ]
+            )
+        keyboard.append([url_button(self._btn(lang, "share"), self.share_url(lang, case))])
+        if offer_reminders and today is not None and self.remindable(case, today):
+            keyboard.append([button(self._btn(lang, "subscribe"), Action.SUBSCRIBE, case.case.id)])
+        keyboard.append([button(self._btn(lang, "back_to_case"), Action.CASE, case.case.id)])
+        return Screen(text, keyboard)
+
+    def already_counted(self, lang: Lang) -> str:
+        """Short answer to a second tap on a confirm button (a callback toast)."""
+        return self._btn(lang, "already_counted")
+
+    def closed_toast(self, lang: Lang) -> str:
+        """Short answer to a confirm button after the deadline."""
+        return self._btn(lang, "closed_toast")
