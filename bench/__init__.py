@@ -47,14 +47,14 @@ def machine() -> list[str]:
 async def prepare(
     path: Path, supporters: int, first_id: int = 7_000_001
 ) -> tuple[Database, Outbox, list[str]]:
-    """A fresh database with `supporters` who pressed /start; returns their user keys."""
+    """A fresh database with `supporters` who follow a case; returns their user keys."""
     database = await Database.open(path, Vault(generate_secret()))
     storage = Storage(database)
     now = datetime.now(UTC)
     started = time.perf_counter()
     keys = []
     for user_id in range(first_id, first_id + supporters):
-        await storage.set_language(user_id, "en", now)
+        await storage.subscribe(user_id, "ua-31-22", "en", now)
         keys.append(storage._key(user_id))
     print(f"set-up: {supporters} supporters in {time.perf_counter() - started:.1f} s")
     return database, Outbox(database), keys

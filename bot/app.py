@@ -25,7 +25,16 @@ from bot.content.models import LANGS, Content, Lang
 from bot.core.clock import Clock, system_clock
 from bot.core.crypto import Vault
 from bot.core.metrics import metrics
-from bot.handlers import account, admin, broadcast, buttons, fallback, journey, signature
+from bot.handlers import (
+    account,
+    admin,
+    broadcast,
+    buttons,
+    fallback,
+    journey,
+    settings,
+    signature,
+)
 from bot.handlers.common import BotApplication, BotContext, Services
 from bot.settings import Settings
 from bot.storage import Storage
@@ -43,6 +52,7 @@ COMMANDS = {
     "mydata": account.mydata_command,
     "forget": account.forget_command,
     "help": fallback.help_command,
+    "settings": settings.settings_command,
     "stop": journey.stop_command,
 }
 

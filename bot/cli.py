@@ -10,14 +10,13 @@ import argparse
 import asyncio
 import logging
 import os
-import re
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
 from bot.checks.content import load_content
-from bot.content.models import LANGS, Content, ContentError, Lang
+from bot.content.models import LANGS, ContentError, Lang
 from bot.core.crypto import Vault, generate_secret
 from bot.core.logs import configure_logging
 from bot.importer.reading import DocumentError
@@ -30,10 +29,6 @@ log = logging.getLogger("bot")
 
 #: Where organizers keep content unless told otherwise (as the bot's setting does).
 DEFAULT_CONTENT = "content"
-
-_URL = re.compile(r"^https?://[^\s/?#.]+(\.[^\s/?#.]+)*(:\d{1,5})?([/?#]\S*)?$", re.IGNORECASE)
-_LOOKS_LIKE_URL = re.compile(r"^([a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
-_HREF = re.compile(r"""href\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 
 
 def _default_content() -> Path:
@@ -92,35 +87,6 @@ def import_case(document: Path, content_dir: Path, case_id: str | None, overwrit
 # -- check ----------------------------------------------------------------------------------
 
 
-def _url_problem(value: str) -> str | None:
-    """Why `value` is not a link a supporter could open, or None if it is one."""
-    if not _URL.match(value):
-        return f"{value!r} is not a valid web address; write it as https://..."
-    return None
-
-
-def url_problems(content: Content) -> list[str]:
-    """Links in the content that look like URLs but would not open (errors for `check`)."""
-    problems = []
-    for item in content.iter_cases():
-        path = item.directory / "case.yaml"
-        for name in ("source", "previous_ua"):
-            value = getattr(item.case, name)
-            # Either may be a file name or a UA number; only what looks like a link is a link.
-            for token in re.split(r"[\s,;]+", value or ""):
-                problem = _url_problem(token) if _LOOKS_LIKE_URL.match(token) else None
-                if problem:
-                    problems.append(f"{path}: field '{name}': {problem}")
-    for lang, strings in content.strings.items():
-        path = content.directory / "strings" / f"{lang}.yaml"
-        for key, text in strings.messages.items():
-            for url in _HREF.findall(text):
-                problem = None if "{{" in url else _url_problem(url)
-                if problem:
-                    problems.append(f"{path}: field 'messages.{key}': link {problem}")
-    return problems
-
-
 def check(content_dir: Path) -> int:
     """Validate all content as the bot does at start-up; print errors, warnings, a summary."""
     try:
@@ -128,22 +94,27 @@ def check(content_dir: Path) -> int:
     except ContentError as error:
         for problem in error.problems:
             print(f"error: {problem}")
-        # load_content stops at the first failing stage, so warnings are not known yet.
+        # Without its interface strings the bot cannot start; cases are checked after.
         print(
-            f"{_plural(len(error.problems), 'error')}; the bot will not start until they "
-            "are fixed (warnings are listed once the errors are gone)"
+            f"{_plural(len(error.problems), 'error')} in the interface strings; the bot will "
+            "not start until they are fixed (cases are checked once they are)"
         )
         return 1
-    errors = url_problems(content)
-    for problem in errors:
+    for problem in content.problems:
         print(f"error: {problem}")
     for warning in content.warnings:
         print(f"warning: {warning}")
     warnings = _plural(len(content.warnings), "warning")
-    if errors:
-        print(f"{_plural(len(errors), 'error')}, {warnings}")
+    served = _plural(len(content.cases), "case")
+    if content.broken:
+        left_out = ", ".join(sorted(content.broken))
+        print(
+            f"{_plural(len(content.problems), 'error')}, {warnings}: "
+            f"{_plural(len(content.broken), 'case')} left out ({left_out}); "
+            f"the bot serves the other {served}"
+        )
         return 1
-    print(f"content OK: {len(content.cases)} case(s), {warnings}")
+    print(f"content OK: {served}, {warnings}")
     return 0
 
 

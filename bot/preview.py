@@ -296,8 +296,12 @@ async def run_preview(
     color = out.isatty() if color is None else color
     try:
         content = load_content(content_dir)
+        problems = content.problems
     except ContentError as error:
-        for problem in error.problems:
+        problems = error.problems
+    if problems:
+        # The bot would serve the other cases; a preview is for checking, so it stops here.
+        for problem in problems:
             out.write(_style("31", f"error: {problem}", color) + "\n")
         out.write("The content is not valid; fix it (see: python -m bot check) and try again.\n")
         return 1

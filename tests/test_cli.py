@@ -58,7 +58,7 @@ def test_check_passes_the_real_content_with_the_past_deadline_as_a_warning() -> 
     assert not [line for line in lines if line.startswith("error:")]
     [deadline] = [line for line in lines if "field 'deadline'" in line]
     assert deadline.startswith("warning: ") and "2022-05-12 is in the past" in deadline
-    assert lines[-1].startswith("content OK: 1 case(s), ")
+    assert lines[-1].startswith("content OK: 1 case, ")
     assert "warning" in lines[-1]
 
 
@@ -76,7 +76,9 @@ def test_check_names_the_file_and_field_of_each_error(tmp_path: Path) -> None:
     assert all(str(case) in line for line in errors)
     assert any("field 'officials.0.email'" in e and "udp-at-udp-rk.kz" in e for e in errors)
     assert any("field 'deadline'" in line for line in errors)
-    assert result.stdout.splitlines()[-1].startswith("2 errors; the bot will not start")
+    assert result.stdout.splitlines()[-1].startswith(
+        "2 errors, 0 warnings: 1 case left out (ua-31-22); the bot serves the other 0 cases"
+    )
 
 
 def test_check_rejects_a_link_that_would_not_open(tmp_path: Path) -> None:
@@ -113,7 +115,7 @@ def test_import_writes_the_case_and_says_what_is_left_to_do(tmp_path: Path) -> N
     checked = run("check", str(content), cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout
     assert "warning: " in checked.stdout and "no ru translation" in checked.stdout
-    assert checked.stdout.splitlines()[-1].startswith("content OK: 1 case(s), ")
+    assert checked.stdout.splitlines()[-1].startswith("content OK: 1 case, ")
 
 
 def test_importing_twice_needs_overwrite(tmp_path: Path) -> None:

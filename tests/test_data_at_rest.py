@@ -113,7 +113,10 @@ def test_rotate_key_command(tmp_path: Path) -> None:
 
     async def make() -> None:
         storage = await Storage.open(database, Vault(SECRET_KEY))
-        await storage.set_language(4242, "ru", __import__("datetime").datetime.now())
+        now = __import__("datetime").datetime.now()
+        await storage.subscribe(4242, "ua-31-22", "ru", now)  # agreed to be messaged
+        await storage.set_language(4242, "ru", now)
+        await storage.set_language(4343, "en", now)  # never agreed: no chat id was kept
         await storage.close()
 
     asyncio.run(make())
@@ -139,7 +142,14 @@ def test_rotate_key_command(tmp_path: Path) -> None:
     async def check() -> None:
         storage = await Storage.open(database, Vault(new_key))
         supporter = await storage.supporter(4242)
+        # A key is a one-way hash: without a chat id the row cannot follow; it is gone.
+        assert await storage.supporter(4343) is None
+        rows = (
+            await storage.schema_version(),
+            len(await storage.audiences.recipients("subscribers", "ua-31-22")),
+        )
         await storage.close()
         assert supporter is not None and supporter.lang == "ru"
+        assert rows[1] == 1
 
     asyncio.run(check())

@@ -129,8 +129,9 @@ async def test_letter_by_post_has_address_date_salutation_and_full_name(
     assert "5 мая 2022 г." in letter.text  # the date line, in the letter's language
     assert "Уважаемый господин Посол!" in letter.text
     assert "Ann <b>Lee</b> & Co" in letter.text  # escaped, shown literally
-    [english] = await ann.click("Write in English instead")
-    assert "Dear Ambassador," in english.text and "5 May 2022" in english.text
+    [english] = await ann.click("Use the text in English")
+    # The date as an English letter writes it, like the dates in the letter's body.
+    assert "Dear Ambassador," in english.text and "May 5, 2022" in english.text
     assert english.text.rstrip().endswith("Sincerely,\nAnn <b>Lee</b> & Co")
 
 
@@ -233,13 +234,18 @@ async def test_after_the_deadline_no_confirm_and_advice_to_check(
     stale_confirm = ann.button("✅ I tweeted", tweet)["callback_data"]
 
     clock.now = datetime(2022, 5, 13, 12, 1, tzinfo=UTC)
-    [card] = await ann.send("/start")
-    assert "The appeal period ended on <b>12 May 2022</b>" in card.html
+    [menu] = await ann.send("/start")
+    assert "no open Urgent Action" in menu.text  # an ended case is not listed...
+    [ended] = await ann.click("🗂 Ended cases")  # ...but stays readable
+    assert ended.button_texts[0] == "Zhanbolat Mamay · Kazakhstan · ended 12 May 2022"
+    [card] = await ann.click("Zhanbolat Mamay")
+    assert "This appeal ended on <b>12 May 2022</b>" in card.html
     assert "check with the Amnesty office in your country" in card.text
+    assert "Choose whom to write to" not in card.text
     await ann.click("Ambassador of Kazakhstan")
     [view] = await ann.click("🐦 Tweet")
     assert not any("I tweeted" in t for t in view.button_texts)
-    assert "appeal period ended" in view.text
+    assert "This appeal ended" in view.text
 
     await ann.click_data(stale_confirm, tweet.message_id)
     assert "not counted" in str(ann.last_answer)
@@ -252,8 +258,9 @@ async def test_russian_after_the_deadline(bot: BotUnderTest, clock: object) -> N
     assert isinstance(clock, MutableClock)
     clock.now = datetime(2022, 6, 1, tzinfo=UTC)
     olga = bot.user(1011, language_code="ru")
-    [card] = await olga.send("/start")
-    assert "Срок акции истёк" in card.text and "отделении Amnesty International" in card.text
+    [card] = await olga.send("/start ua-31-22")  # a deep link opens an ended case too
+    assert "Срок акции истёк 12 мая 2022 г. Если" in card.text  # one full stop after «г.»
+    assert "свяжитесь с отделением Amnesty International" in card.text
 
 
 async def test_deep_link_opens_the_case_and_unknown_links_the_menu(bot: BotUnderTest) -> None:
@@ -291,6 +298,7 @@ async def test_command_menu_is_set_in_both_languages(
         "mydata",
         "forget",
         "help",
+        "settings",
         "stop",
     ]
 

@@ -116,11 +116,14 @@ async def test_a_week_before_the_deadline_the_card_counts_the_days() -> None:
 
 async def test_after_the_deadline_nothing_can_be_counted() -> None:
     code, transcript = await preview(
-        Press("President"), Press("Email"), Press("Unsigned"), "/quit", as_of=date(2022, 6, 1)
-    )
+        Press("Ended cases"), Press("Zhanbolat Mamay"), Press("President"), Press("Email"),
+        Press("Unsigned"), "/quit", as_of=date(2022, 6, 1),
+    )  # fmt: skip
 
     assert code == 0
-    assert "The appeal period ended on **12 May 2022**" in after(transcript, "/start")
+    assert "no open Urgent Action" in after(transcript, "/start")
+    card = after(transcript, number_of(transcript, "Zhanbolat Mamay"))
+    assert "This appeal ended on **12 May 2022**" in card
     email = after(transcript, number_of(transcript, "Unsigned"))
     assert "udp@udp-rk.kz" in email
     assert "I sent the email" not in email
@@ -148,15 +151,15 @@ async def test_typed_text_goes_to_the_bot_and_older_buttons_stay_pressable() -> 
     assert "✅ Your letters will be signed: **A. K., Almaty**." in after(transcript, "Almaty")
     assert "message 2 has no buttons to press" in after(transcript, "2.9")
     # Pressed on the email message, above the thank-you: the English meaning, quoted.
-    assert "│ Dear Mr President," in transcript.rsplit("What does it say? (English)”)", 1)[1]
+    assert "│ Dear Mr President," in transcript.rsplit("What does it say? (in English)”)", 1)[1]
     assert "✅ Язык: русский." in after(transcript, number_of(transcript, "Русский"))
 
 
 async def test_end_of_input_ends_the_preview_cleanly() -> None:
-    code, transcript = await preview(as_of=None)
+    code, transcript = await preview(as_of=None)  # today: UA 31.22 ended in May 2022
 
     assert code == 0
-    assert "Urgent Action 31.22" in transcript
+    assert "Ended cases" in after(transcript, "/start")
 
 
 async def test_html_telegram_would_reject_is_refused_before_the_preview(tmp_path: Path) -> None:

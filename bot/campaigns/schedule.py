@@ -1,5 +1,6 @@
-"""Messages the bot starts: reminders before a deadline, case updates, organizers' broadcasts,
-and the retention rule that deletes a closed case's personal data.
+"""Messages the bot starts: reminders before a deadline, case news, alerts about new cases,
+the weekly digest, organizers' broadcasts, and the retention rule that deletes a closed
+case's personal data.
 
 Each becomes a delivery in the durable outbox; the delivery engine sends it. Automatic ones
 carry a unique key, so they happen once per case and time, also across restarts.
@@ -12,9 +13,9 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.content.models import CaseContent, Content
+from bot.content.models import LANGS, CaseContent, Content, Lang, is_open
 from bot.core.clock import appeal_day
-from bot.screens.screen import Screen, is_open
+from bot.screens.screen import Screen
 from bot.screens.views import Views
 from bot.storage import Storage
 from bot.storage.audiences import Audience
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: Reminders go out at this time (UTC) on their day: midday in Kazakhstan, morning in Europe.
 REMINDER_TIME = time(6, 0, tzinfo=UTC)
+#: The weekly digest goes out on Mondays at this time (UTC).
+DIGEST_TIME = time(8, 0, tzinfo=UTC)
 
 
 def payload(screen: Screen) -> Payload:
@@ -62,16 +65,69 @@ class Campaigns:
     retention_days: int
 
     async def schedule(self, content: Content, views: Views, now: datetime) -> list[int]:
-        """Create every reminder and case update that is due; return the new delivery ids."""
+        """Create every reminder, case update and alert that is due; the new delivery ids."""
         created = []
         for case in content.iter_cases():
+            if not case.listed:
+                continue  # a draft: nobody hears of it
             created += await self._reminders(case, views, now)
             created += await self._updates(case, views, now)
+            created += await self._alert(case, views, now)
+        created += await self._digest(content, views, now)
         return created
+
+    async def _alert(self, case: CaseContent, views: Views, now: datetime) -> list[int]:
+        """A case that became active: once, to everyone who asked about each new case."""
+        key = f"alert:{case.case.id}"
+        if not case.is_open(appeal_day(now)) or await self.storage.outbox.has_key(key):
+            return []
+        screens = {lang: payload(views.alert(lang, case)) for lang in LANGS}
+        recipients = [
+            (r.user_key, screens[r.lang])
+            for r in await self.storage.audiences.recipients("alert", case.case.id)
+        ]
+        delivery = await self.storage.outbox.create_delivery(
+            "alert", case.case.id, key, "alert", None, False, recipients, now=now
+        )
+        if delivery is None or not recipients:
+            return []  # recorded all the same: the case was announced, to nobody yet
+        log.info("new-case alert %s: %d recipient(s)", key, len(recipients))
+        return [delivery]
+
+    async def _digest(self, content: Content, views: Views, now: datetime) -> list[int]:
+        """Mondays: open cases each weekly subscriber has not acted on (nothing if none)."""
+        monday = now.date() - timedelta(days=now.weekday())
+        if now < datetime.combine(monday, DIGEST_TIME):
+            return []
+        year, week, _ = monday.isocalendar()
+        key = f"digest:{year}-W{week:02d}"
+        if await self.storage.outbox.has_key(key):
+            return []
+        today = appeal_day(now)
+        cases = views.open_cases(today)
+        screens: dict[tuple[Lang, tuple[str, ...]], Payload | None] = {}
+        recipients = []
+        for recipient in await self.storage.audiences.digest_recipients():
+            todo = tuple(c.case.id for c in cases if c.case.id not in recipient.acted)
+            cache_key = (recipient.lang, todo)
+            if cache_key not in screens:
+                chosen = [c for c in cases if c.case.id in todo]
+                screen = views.digest(recipient.lang, chosen, today)
+                screens[cache_key] = payload(screen) if screen is not None else None
+            message = screens[cache_key]
+            if message is not None:
+                recipients.append((recipient.user_key, message))
+        delivery = await self.storage.outbox.create_delivery(
+            "digest", None, key, "digest", None, False, recipients, now=now
+        )
+        if delivery is None or not recipients:
+            return []
+        log.info("weekly digest %s: %d recipient(s)", key, len(recipients))
+        return [delivery]
 
     async def _reminders(self, case: CaseContent, views: Views, now: datetime) -> list[int]:
         days = reminder_due(case, now)
-        if days is None:
+        if days is None or await self.storage.outbox.has_key(f"reminder:{case.case.id}:{days}"):
             return []
         recipients = []
         for recipient in await self.storage.audiences.recipients("reminder", case.case.id):
@@ -104,6 +160,8 @@ class Campaigns:
         created = []
         for update in case.case.updates:
             key = f"update:{case.case.id}:{update.id}"
+            if await self.storage.outbox.has_key(key):
+                continue
             recipients = [
                 (r.user_key, payload(views.case_update(r.lang, case, update)))
                 for r in await self.storage.audiences.recipients("update", case.case.id)

@@ -1,4 +1,4 @@
-"""Start-up checks: render every screen for every case, official, language and signature.
+"""One case's check: every screen of the case rendered for every official, language, signature.
 
 A screen that would exceed Telegram's or X's limits, or a template that fails to render, is
 reported with the file and the field, so organizers fix it before a supporter meets it.
@@ -9,29 +9,44 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.checks.limits import check_screen
-from bot.content.limits import MAX_CALLBACK_ANSWER, MAX_TWEET, tweet_length
-from bot.content.models import LANGS, CaseContent, Lang
-from bot.content.render import Texts, render_template
+from bot.content.limits import MAX_TWEET, tweet_length
+from bot.content.models import LANGS, CaseContent, Lang, Official
+from bot.content.render import RenderFailure, render_template
 from bot.content.signature import LONGEST_SIGNATURES, Signature
 from bot.screens.callbacks import Target
 from bot.screens.views import Views
 
+#: A total with many digits, so that every count on a screen is measured at its longest.
+_BIG = 10**9
 
-def check_case(views: Views, texts: Texts, item: CaseContent) -> list[str]:
+
+def check_case(views: Views, item: CaseContent) -> list[str]:
+    """Problems of one case (empty when it may be served); never raises."""
+    try:
+        return _check_case(views, item)
+    except RenderFailure as error:
+        return [str(error)]
+    except Exception as error:  # anything else a template does: one line naming the case
+        return [f"{item.directory / 'case.yaml'}: {type(error).__name__}: {error}"]
+
+
+def _days(item: CaseContent) -> tuple[date, date, date]:
+    """An open day far before the deadline, the last day, and a day after it."""
+    deadline = item.case.deadline or date(2000, 1, 1)
+    return deadline - timedelta(days=1000), deadline, deadline + timedelta(days=1)
+
+
+def _check_case(views: Views, item: CaseContent) -> list[str]:
     problems: list[str] = []
     case = item.case
     path = item.directory / "case.yaml"
-    templates = item.directory / "templates"
-    deadline = case.deadline or date(2000, 1, 1)
-    days = [deadline - timedelta(days=1000), deadline, deadline + timedelta(days=1)]
     for lang in LANGS:
-        for today in days:
+        for today in _days(item):
             where = f"{path}: case card ({lang})"
-            problems += check_screen(views.case_card(lang, item, today, 10**9), where)
+            problems += check_screen(views.case_card(lang, item, today, _BIG), where)
             problems += check_screen(
-                views.welcome_case(lang, item, today, 10**9, offer_reminders=True), where
+                views.welcome_case(lang, item, today, _BIG, offer_reminders=True), where
             )
-            problems += check_screen(views.case_list(lang, today, greeting=True), where)
         for before in case.reminders_days_before:
             for written in _subsets([o.id for o in case.officials]):
                 reminder = views.reminder(lang, item, before, written)
@@ -40,34 +55,19 @@ def check_case(views: Views, texts: Texts, item: CaseContent) -> list[str]:
         for news in case.updates:
             where = f"{path}: field 'updates.{news.id}' ({lang})"
             problems += check_screen(views.case_update(lang, item, news), where)
+        problems += check_screen(views.alert(lang, item), f"{path}: new-case alert ({lang})")
         for screen in views.background(lang, item):
             problems += check_screen(screen, f"{path}: field 'background' ({lang})")
         for official in case.officials:
             where = f"{path}: field 'officials.{official.id}'"
             problems += check_screen(views.official(lang, item, official, ()), where)
             done = {(o.id, c.value) for o in case.officials for c in o.channels}
-            problems += check_screen(views.thanks(lang, item, official, 10**9, done), where)
-            for letter_lang in item.languages_for(official):
+            problems += check_screen(views.thanks(lang, item, official, _BIG, done), where)
+            for text_lang in item.languages_for(official):
                 for signature in LONGEST_SIGNATURES:
-                    problems += _check_official(
-                        views, item, official.id, lang, letter_lang, signature, days
-                    )
+                    problems += _check_channels(views, item, official, lang, text_lang, signature)
     for official in case.officials:
-        for letter_lang in item.languages_for(official):
-            if not official.twitter:
-                continue
-            for signature in LONGEST_SIGNATURES:
-                tweet = render_template(item, "tweet", letter_lang, official, signature)
-                length = tweet_length(tweet)
-                if length > MAX_TWEET:
-                    problems.append(
-                        f"{templates / f'tweet.{letter_lang}.j2'}: tweet to {official.id} is "
-                        f"{length} characters as X counts them; X allows {MAX_TWEET}"
-                    )
-    for lang in LANGS:
-        for key in ("already_counted", "closed_toast"):
-            if len(texts.button(lang, key)) > MAX_CALLBACK_ANSWER:
-                problems.append(f"strings/{lang}.yaml: buttons.{key} over 200 characters")
+        problems += _check_tweets(item, official)
     return problems
 
 
@@ -79,28 +79,44 @@ def _subsets(items: list[str]) -> list[set[str]]:
     return subsets
 
 
-def _check_official(
+def _check_channels(
     views: Views,
     item: CaseContent,
-    official_id: str,
+    official: Official,
     lang: Lang,
-    letter_lang: Lang,
+    text_lang: str,
     signature: Signature,
-    days: list[date],
 ) -> list[str]:
-    official = item.case.official(official_id)
-    assert official is not None
+    """Every channel screen of one official in one text language, open and ended."""
     problems = []
+    far, _, after = _days(item)
     for channel in official.channels:
-        target = Target(item.case.id, official.id, channel, letter_lang)
+        target = Target(item.case.id, official.id, channel, text_lang)
         where = (
-            f"{item.directory}: {official.id} / {channel.name.lower()} / letter {letter_lang} "
+            f"{item.directory}: {official.id} / {channel.name.lower()} / text {text_lang} "
             f"/ interface {lang} / signature {signature.mode}"
         )
-        for today in days:
-            for done in (False, True):
-                screen = views.channel(lang, item, official, target, signature, today, done)
-                problems += check_screen(screen, where)
-        if lang in item.letter_languages:
-            problems += check_screen(views.meaning(lang, item, official, signature), where)
+        # Open (the confirm button, then "counted"), and after the deadline (its notice).
+        for today, done in ((far, False), (far, True), (after, False)):
+            screen = views.channel(lang, item, official, target, signature, today, done)
+            problems += check_screen(screen, where)
+        if item.meaning_language(lang) not in (None, text_lang):
+            meaning = views.meaning(lang, item, official, signature, channel)
+            problems += check_screen(meaning, where)
+    return problems
+
+
+def _check_tweets(item: CaseContent, official: Official) -> list[str]:
+    """Every tweet to the official as X counts it (weighted, URLs 23)."""
+    problems: list[str] = []
+    if not official.twitter:
+        return problems
+    for text_lang in item.languages_for(official):
+        for signature in LONGEST_SIGNATURES:
+            length = tweet_length(render_template(item, "tweet", text_lang, official, signature))
+            if length > MAX_TWEET:
+                problems.append(
+                    f"{item.directory / 'templates' / f'tweet.{text_lang}.j2'}: tweet to "
+                    f"{official.id} is {length} characters as X counts them; X allows {MAX_TWEET}"
+                )
     return problems

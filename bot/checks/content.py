@@ -1,42 +1,87 @@
-"""Loading content for serving: read it, render every screen, refuse what Telegram would refuse."""
+"""Loading content for serving: read it, render every screen, leave out what Telegram refuses.
+
+A broken case is left out (and reported); the others keep working. Broken interface strings
+stop the bot: without them it cannot say anything.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-
-import jinja2
+from typing import Any
 
 from bot.checks.cases import check_case
 from bot.checks.limits import check_screen
+from bot.checks.links import case_link_problems, string_link_problems
+from bot.checks.strings import string_problems
+from bot.content.limits import MAX_CALLBACK_ANSWER
 from bot.content.loader import read_content
-from bot.content.models import LANGS, Content, ContentError, Lang
-from bot.content.render import Texts
+from bot.content.models import LANGS, CaseContent, Content, ContentError, Lang
+from bot.content.render import RenderFailure, Texts
 from bot.core.clock import appeal_day
 from bot.screens.views import Views
 
 #: Longest possible bot username, so deep links in checked screens are worst-case long.
 _LONGEST_USERNAME = "x" * 32
+#: Notes every supporter can reach, rendered without a case.
+_NOTES = ("privacy", "help", "language_menu", "forget_question", "outdated")
 
 
-def check_content(content: Content) -> tuple[list[str], list[str]]:
-    """Errors (the bot must not start) and warnings (it may) for loaded content."""
+def check_strings(content: Content) -> list[str]:
+    """Problems of the interface strings and of the screens that list every case."""
     texts = Texts(content.strings)
     views = Views(content, texts, _LONGEST_USERNAME)
-    errors: list[str] = []
+    problems: list[str] = []
     try:
-        for item in content.iter_cases():
-            errors += check_case(views, texts, item)
+        today = appeal_day(datetime.now(UTC))
         for lang in LANGS:
-            for key in ("privacy", "help", "language_menu", "forget_question", "outdated"):
-                errors += check_screen(views.note(lang, key), f"strings/{lang}.yaml: {key}")
-    except jinja2.UndefinedError as error:
-        errors.append(f"{content.directory}: a template uses an unknown name: {error.message}")
-    except jinja2.TemplateError as error:
-        errors.append(f"{content.directory}: a template failed to render: {error}")
-    except KeyError as error:
-        errors.append(f"{content.directory}/strings: missing string {error}")
-    warnings = missing_translations(content)
+            for key in _NOTES:
+                problems += check_screen(views.note(lang, key), f"strings/{lang}.yaml: {key}")
+            for key in ("already_counted", "closed_toast"):
+                if len(texts.button(lang, key)) > MAX_CALLBACK_ANSWER:
+                    problems.append(
+                        f"strings/{lang}.yaml: buttons.{key}: over {MAX_CALLBACK_ANSWER}"
+                        " characters (Telegram's limit for a button's answer)"
+                    )
+            pages = range(max(1, -(-len(content.cases) // 8)))
+            for page in pages:
+                where = f"strings/{lang}.yaml: case list"
+                problems += check_screen(views.case_list(lang, today, page, greeting=True), where)
+                problems += check_screen(views.ended_list(lang, today, page), where)
+            problems += check_screen(views.settings(lang, "each", True, True, ()), "settings")
+    except RenderFailure as error:
+        problems.append(str(error))
+    return list(dict.fromkeys(problems))  # the same broken string is named once
+
+
+def load_content(directory: Path) -> Content:
+    """Read every content file and check every screen.
+
+    Raises ContentError when the interface strings are broken. A case that fails its check
+    is moved to `Content.broken` with its problems; the returned content serves the others.
+    """
+    read = read_content(directory)
+    problems = string_link_problems(read) + string_problems(read) or check_strings(read)
+    if problems:
+        raise ContentError(problems)
+    views = Views(read, Texts(read.strings), _LONGEST_USERNAME)
+    good: dict[str, CaseContent] = {}
+    broken = dict(read.broken)
+    for item in read.iter_cases():
+        errors = case_link_problems(item) or check_case(views, item)
+        if errors:
+            broken[item.directory.name] = errors
+        else:
+            good[item.case.id] = item
+    content = Content(cases=good, strings=read.strings, directory=directory, broken=broken)
+    content.warnings.extend(_warnings(content))
+    return content
+
+
+def _warnings(content: Content) -> list[str]:
+    """What may be served but deserves a look: missing translations, a past deadline."""
+    warnings = _missing_translations(content)
     today = appeal_day(datetime.now(UTC))
     for item in content.iter_cases():
         deadline = item.case.deadline
@@ -45,15 +90,15 @@ def check_content(content: Content) -> tuple[list[str], list[str]]:
                 f"{item.directory / 'case.yaml'}: field 'deadline': {deadline} is in the past; "
                 "supporters will be told the appeal period has ended"
             )
-    return errors, warnings
+    return warnings
 
 
-def missing_translations(content: Content) -> list[str]:
+def _missing_translations(content: Content) -> list[str]:
     """Texts that exist in English but not in Russian: warnings, since the bot falls back."""
     warnings = []
     for item in content.iter_cases():
         case, path = item.case, item.directory / "case.yaml"
-        localized: dict[str, dict[Lang, str]] = {
+        localized: dict[str, Mapping[Any, str]] = {
             "title": case.title,
             "summary": case.summary,
             "ask": case.ask,
@@ -61,27 +106,37 @@ def missing_translations(content: Content) -> list[str]:
             "person.pronouns": case.person.pronouns,
         }
         for official in case.officials:
-            for name in ("name", "title", "salutation"):
+            for name in ("name", "title"):
                 localized[f"officials.{official.id}.{name}"] = getattr(official, name)
+        lang: Lang
         for lang in LANGS:
             for where, texts in localized.items():
                 if lang not in texts:
                     warnings.append(f"{path}: field '{where}': no {lang} translation")
             if lang not in case.background:
                 warnings.append(f"{path}: field 'background': no {lang} translation")
-            if lang in case.languages and lang not in item.letter_languages:
+        for code in case.languages:
+            if code not in item.letter_languages:
                 warnings.append(
-                    f"{item.directory / 'templates'}: letter.{lang}.j2 missing: the "
-                    f"document prefers {lang}, the bot offers only {item.letter_languages}"
+                    f"{item.directory / 'templates'}: letter.{code}.j2 missing: the document "
+                    f"prefers {code}; the bot offers only {', '.join(item.letter_languages)}"
                 )
     return warnings
 
 
-def load_content(directory: Path) -> Content:
-    """Read every content file and check every screen; raise ContentError naming each problem."""
-    content = read_content(directory)
-    errors, warnings = check_content(content)
-    if errors:
-        raise ContentError(errors)
-    content.warnings.extend(warnings)
-    return content
+def keep_served(new: Content, served: Content) -> Content:
+    """A reload never takes a working case away: a case that broke keeps its served version.
+
+    The broken files are still reported (`broken`); supporters see no change until they are
+    fixed.
+    """
+    kept = {folder: served.cases[folder] for folder in new.broken if folder in served.cases}
+    if not kept:
+        return new
+    return Content(
+        cases={**new.cases, **kept},
+        strings=new.strings,
+        directory=new.directory,
+        warnings=list(new.warnings),
+        broken=new.broken,
+    )

@@ -12,6 +12,7 @@ import jinja2
 import yaml
 from pydantic import ValidationError
 
+from bot.content.languages import is_language_code
 from bot.content.models import (
     DEFAULT_LANG,
     LANGS,
@@ -95,52 +96,61 @@ def _load_case(directory: Path) -> CaseContent:
     ids = [official.id for official in case.officials]
     for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"{path}: field 'officials': id {duplicate!r} is used twice")
-    templates: dict[tuple[str, Lang], jinja2.Template] = {}
-    env = case_environment(directory / "templates")
-    for kind in TEMPLATE_KINDS:
-        for lang in LANGS:
-            name = f"{kind}.{lang}.j2"
-            if not (directory / "templates" / name).is_file():
-                continue
-            try:
-                templates[(kind, lang)] = env.get_template(name)
-            except jinja2.TemplateSyntaxError as error:
-                problems.append(
-                    f"{directory / 'templates' / name}: line {error.lineno}: {error.message}"
-                )
-    if not any(kind == "letter" for kind, _ in templates):
-        problems.append(f"{directory / 'templates'}: no letter template (letter.<lang>.j2)")
-    for lang in [lang for (kind, lang) in templates if kind == "letter"]:
+    templates: dict[tuple[str, str], jinja2.Template] = {}
+    folder = directory / "templates"
+    env = case_environment(folder)
+    for file in sorted(folder.glob("*.j2")) if folder.is_dir() else []:
+        kind, _, lang = file.name.removesuffix(".j2").rpartition(".")
+        if kind not in TEMPLATE_KINDS or not is_language_code(lang):
+            problems.append(
+                f"{file}: not a template name the bot knows: <kind>.<language>.j2 with kind one"
+                f" of {', '.join(TEMPLATE_KINDS)} and a language code such as en, ru, es"
+            )
+            continue
+        try:
+            templates[(kind, lang)] = env.get_template(file.name)
+        except jinja2.TemplateSyntaxError as error:
+            problems.append(f"{file}: line {error.lineno}: {error.message}")
+    letters = sorted(lang for kind, lang in templates if kind == "letter")
+    if not letters:
+        problems.append(f"{folder}: no letter template (letter.<language>.j2)")
+    for lang in letters:
         for other in TEMPLATE_KINDS:
             if (other, lang) not in templates:
                 problems.append(
-                    f"{directory / 'templates'}: {other}.{lang}.j2 is missing "
-                    f"(the {lang} letter exists, so every {lang} template must)"
+                    f"{folder / f'{other}.{lang}.j2'}: missing (the {lang} letter exists, so"
+                    f" every {lang} template must)"
+                )
+    loaded = CaseContent(case=case, directory=directory, templates=templates)
+    for official in case.officials if letters else ():
+        for lang in loaded.languages_for(official):
+            if lang not in official.salutation:
+                problems.append(
+                    f"{path}: field 'officials.{official.id}.salutation': no {lang} salutation,"
+                    f" but the {lang} letter is offered to this official"
                 )
     if problems:
         raise ContentError(problems)
-    return CaseContent(case=case, directory=directory, templates=templates)
+    return loaded
 
 
 def read_content(directory: Path) -> Content:
-    """Read and validate every content file; raise ContentError naming each problem found.
+    """Read and validate every content file; problems name their file and field.
 
+    Broken interface strings raise ContentError: the bot cannot talk without them. A broken
+    case is left out and listed in `Content.broken`, so the other cases keep working.
     Nothing is rendered here: `bot.checks.load_content` reads, then renders every screen.
     """
     if not directory.is_dir():
-        raise ContentError([f"{directory}: content folder not found (setting BOT_CONTENT_DIR)"])
+        raise ContentError([f"{directory}: content folder not found"])
     strings = _load_strings(directory)
     cases: dict[str, CaseContent] = {}
-    problems: list[str] = []
+    broken: dict[str, list[str]] = {}
     for case_dir in sorted((directory / "cases").glob("*/")):
         try:
             loaded = _load_case(case_dir)
         except ContentError as error:
-            problems += error.problems
+            broken[case_dir.name] = error.problems
             continue
         cases[loaded.case.id] = loaded
-    if not cases and not problems:
-        problems.append(f"{directory / 'cases'}: no case folders found")
-    if problems:
-        raise ContentError(problems)
-    return Content(cases=cases, strings=strings, directory=directory)
+    return Content(cases=cases, strings=strings, directory=directory, broken=broken)

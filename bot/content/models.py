@@ -17,18 +17,15 @@ from typing import Annotated, Literal
 import jinja2
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from bot.content.languages import is_language_code
+
+#: Interface languages: the bot talks to supporters in these.
 Lang = Literal["en", "ru"]
-
-
 LANGS: tuple[Lang, ...] = ("en", "ru")
-
-
 DEFAULT_LANG: Lang = "en"
 
-
-#: Template kinds each case provides per letter language, as `templates/<kind>.<lang>.j2`.
+#: Template kinds each case provides per letter language, as `templates/<kind>.<code>.j2`.
 TEMPLATE_KINDS = ("letter", "email_subject", "tweet", "call")
-
 
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
@@ -64,13 +61,48 @@ def _has_english(value: dict[Lang, str]) -> dict[Lang, str]:
     return value
 
 
+def _known_language(value: str) -> str:
+    if not is_language_code(value):
+        raise ValueError(f"{value!r} is not a language code (ISO 639-1, for example es, fr, ar)")
+    return value
+
+
+def _has_english_any(value: dict[str, str]) -> dict[str, str]:
+    for code in value:
+        _known_language(code)
+    if "en" not in value:
+        raise ValueError("needs at least the English text (key 'en')")
+    if any(not text.strip() for text in value.values()):
+        raise ValueError("texts must not be empty")
+    return value
+
+
+def _some_text(value: dict[str, str]) -> dict[str, str]:
+    for code in value:
+        _known_language(code)
+    if not value:
+        raise ValueError("needs the text in at least one letter language")
+    if any(not text.strip() for text in value.values()):
+        raise ValueError("texts must not be empty")
+    return value
+
+
 def _email(value: str) -> str:
     if not EMAIL_PATTERN.match(value):
         raise ValueError(f"{value!r} is not an email address")
     return value
 
 
+#: A text in the interface languages (English required, Russian optional).
 Localized = Annotated[dict[Lang, str], AfterValidator(_has_english)]
+#: A letter language: any language code CLDR knows (es, fr, ar, be, zh, ...).
+LetterLang = Annotated[str, AfterValidator(_known_language)]
+#: A name or title in any language (English required: the interface falls back to it).
+Named = Annotated[dict[str, str], AfterValidator(_has_english_any)]
+#: A text per letter language (a salutation): at least one.
+PerLetterLanguage = Annotated[dict[str, str], AfterValidator(_some_text)]
+#: A case's status: drafts are checked but never shown; released is good news.
+Status = Literal["draft", "active", "closed", "released"]
 
 
 Handle = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,15}$")]
@@ -88,7 +120,7 @@ class Frozen(BaseModel):
 class Person(Frozen):
     """The person the Urgent Action is for."""
 
-    name: Localized
+    name: Named
     pronouns: Localized
 
 
@@ -96,16 +128,16 @@ class Official(Frozen):
     """A government official to write to, with every channel the UA document gives."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,16}$")]
-    name: Localized
-    title: Localized
+    name: Named
+    title: Named
     address: list[str] = []
     email: Annotated[str, AfterValidator(_email)] | None = None
     fax: str | None = None
     phone: str | None = None
     twitter: list[Handle] = []
     facebook: Annotated[str, Field(pattern=r"^[A-Za-z0-9.]{1,50}$")] | None = None
-    salutation: Localized
-    languages: list[Lang] = Field(min_length=1)
+    salutation: PerLetterLanguage
+    languages: list[LetterLang] = Field(min_length=1)
 
     @property
     def channels(self) -> list[Channel]:
@@ -134,17 +166,18 @@ class Case(Frozen):
 
     id: Slug
     ua_number: str
-    status: Literal["active", "closed"] = "active"
+    status: Status = "active"
     deadline: date | None
-    # When organizers closed the case (status: closed) before its deadline; retention counts
-    # from this day, or from the deadline.
+    # When organizers closed the case (status: closed or released) before its deadline;
+    # retention counts from this day, or from the deadline.
     closed_on: date | None = None
+    country: Localized | None = None
     title: Localized
     person: Person
     summary: Localized
     ask: Localized
     background: dict[Lang, list[str]]
-    languages: list[Lang] = Field(min_length=1)
+    languages: list[LetterLang] = Field(min_length=1)
     previous_ua: str | None = None
     source: str | None = None
     reminders_days_before: list[int] = []
@@ -172,32 +205,82 @@ class CaseContent:
 
     case: Case
     directory: Path
-    templates: Mapping[tuple[str, Lang], jinja2.Template]
+    templates: Mapping[tuple[str, str], jinja2.Template]
 
     @property
-    def letter_languages(self) -> list[Lang]:
-        """Languages the letter exists in: the bot offers only these."""
-        return [lang for lang in LANGS if ("letter", lang) in self.templates]
+    def letter_languages(self) -> list[str]:
+        """Languages the letter exists in, the document's preferred ones first."""
+        present = {lang for kind, lang in self.templates if kind == "letter"}
+        preferred = [lang for lang in self.case.languages if lang in present]
+        return preferred + sorted(present - set(preferred))
 
-    def languages_for(self, official: Official) -> list[Lang]:
+    def languages_for(self, official: Official) -> list[str]:
         """The official's preferred languages, in the document's order, that have a letter."""
-        preferred = [lang for lang in official.languages if lang in self.letter_languages]
-        return preferred or self.letter_languages
+        letters = self.letter_languages
+        preferred = [lang for lang in official.languages if lang in letters]
+        return preferred or letters
+
+    def spoken_language(self, official: Official, lang: Lang) -> str:
+        """The language of a tweet or call script: the supporter's, if the official accepts it.
+
+        Nobody can read aloud a language they do not speak: a call script (and a tweet) opens
+        in the supporter's interface language when the official accepts it, otherwise in the
+        official's first language (with "What does it say?" beside it).
+        """
+        offered = self.languages_for(official)
+        return lang if lang in offered else offered[0]
+
+    def meaning_language(self, lang: Lang) -> str | None:
+        """The language "What does it say?" shows a letter in: the supporter's, else English."""
+        letters = self.letter_languages
+        if lang in letters:
+            return lang
+        return "en" if "en" in letters else None
+
+    @property
+    def listed(self) -> bool:
+        """Whether supporters may see the case at all (drafts are organizers' only)."""
+        return self.case.status != "draft"
+
+    def is_open(self, today: date) -> bool:
+        """Whether supporters may still act and confirm: active, and the deadline not passed."""
+        deadline = self.case.deadline
+        return self.case.status == "active" and (deadline is None or today <= deadline)
+
+    @property
+    def ended_on(self) -> date | None:
+        """The day the appeal period ended or ends: when organizers closed it, or the deadline."""
+        return self.case.closed_on or self.case.deadline
 
 
 @dataclass(frozen=True)
 class Content:
-    """All cases and interface strings, as loaded and checked at start-up."""
+    """All cases and interface strings, as loaded and checked at start-up.
+
+    `broken` holds the cases left out because their files failed the check, with the
+    problems found: the other cases keep working (a broken case never breaks the bot).
+    """
 
     cases: Mapping[str, CaseContent]
     strings: Mapping[Lang, UiStrings]
     directory: Path
     warnings: list[str] = field(default_factory=list)
+    broken: Mapping[str, list[str]] = field(default_factory=dict)
 
     def case(self, case_id: str) -> CaseContent | None:
         """The case with this id, or None for a stale or forged id."""
         return self.cases.get(case_id)
 
     def iter_cases(self) -> Iterator[CaseContent]:
-        """Cases in file-name order, which is the order supporters see them listed."""
+        """Cases in file-name order (screens sort them for supporters)."""
         return iter(self.cases.values())
+
+    @property
+    def problems(self) -> list[str]:
+        """Every problem of every broken case, one line each."""
+        return [problem for problems in self.broken.values() for problem in problems]
+
+
+def is_open(case: CaseContent, today: date) -> bool:
+    """Whether supporters may still act and confirm on `case` (see `CaseContent.is_open`)."""
+    return case.is_open(today)

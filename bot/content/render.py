@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from jinja2 import meta
@@ -15,6 +16,27 @@ from bot.content.signature import Signature
 
 #: How many rendered button labels `Texts` keeps.
 LABEL_CACHE = 4096
+
+
+class RenderFailure(Exception):
+    """A template or string failed to render; the message names its file (and line, key)."""
+
+
+def _describe(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    return (
+        f"{type(error).__name__}: {message}"
+        if not isinstance(error, jinja2.TemplateError)
+        else message
+    )
+
+
+def _template_line(error: BaseException, fallback: str) -> str:
+    """Where in a template file an error happened: Jinja puts template frames in tracebacks."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return f"{frame.filename}: line {frame.lineno}"
+    return fallback
 
 
 def plural(count: int, *forms: str) -> str:
@@ -30,8 +52,11 @@ def plural(count: int, *forms: str) -> str:
     raise ValueError("plural takes two (English) or three (Russian) forms")
 
 
-def _environment(*, autoescape: bool) -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=autoescape)
+def environment(
+    *, autoescape: bool, undefined: type[jinja2.Undefined] = jinja2.StrictUndefined
+) -> jinja2.Environment:
+    """Jinja for interface strings: strict about names, with the bot's filters."""
+    env = jinja2.Environment(undefined=undefined, autoescape=autoescape)
     env.filters["plural"] = plural
     return env
 
@@ -40,7 +65,7 @@ class Texts:
     """Interface strings compiled once; messages are HTML (autoescaped), buttons plain text."""
 
     def __init__(self, strings: Mapping[Lang, UiStrings]) -> None:
-        html, plain = _environment(autoescape=True), _environment(autoescape=False)
+        html, plain = environment(autoescape=True), environment(autoescape=False)
         self._strings = strings
         self._messages = {
             (lang, key): html.from_string(text)
@@ -65,7 +90,12 @@ class Texts:
         constant = self._constant.get((lang, key))
         if constant is not None:
             return constant
-        return self._messages[(lang, key)].render(context).strip()
+        try:
+            return self._messages[(lang, key)].render(context).strip()
+        except Exception as error:  # named here: the caller cannot tell which string failed
+            raise RenderFailure(
+                f"strings/{lang}.yaml: messages.{key}: {_describe(error)}"
+            ) from error
 
     def button(self, lang: Lang, key: str, **context: Any) -> str:
         """A button label (plain text: Telegram does not parse HTML in buttons).
@@ -78,14 +108,22 @@ class Texts:
             cache_key = (lang, key, _frozen(context))
             return self._labels[cache_key]
         except TypeError:  # a value that cannot be a key: render every time
-            return self._buttons[(lang, key)].render(context).strip()
+            return self._label(lang, key, context)
         except KeyError:
             pass
-        label = self._buttons[(lang, key)].render(context).strip()
+        label = self._label(lang, key, context)
         if len(self._labels) >= LABEL_CACHE:
             self._labels.clear()  # a plain bound: the working set is a few hundred labels
         self._labels[cache_key] = label
         return label
+
+    def _label(self, lang: Lang, key: str, context: Mapping[str, Any]) -> str:
+        try:
+            return self._buttons[(lang, key)].render(context).strip()
+        except Exception as error:  # named here: the caller cannot tell which string failed
+            raise RenderFailure(
+                f"strings/{lang}.yaml: buttons.{key}: {_describe(error)}"
+            ) from error
 
     def commands(self, lang: Lang) -> dict[str, str]:
         """The command menu for setMyCommands in this language."""
@@ -104,7 +142,10 @@ def _frozen(context: Mapping[str, Any]) -> tuple[tuple[str, type, Any], ...]:
     return key
 
 
-def local(texts: Mapping[Lang, Any], lang: Lang) -> Any:
+T = TypeVar("T")
+
+
+def local(texts: Mapping[Any, T], lang: str) -> T:
     """The text in this language, falling back to English where a translation is missing."""
     return texts.get(lang, texts[DEFAULT_LANG])
 
@@ -115,18 +156,26 @@ def handles(official: Official) -> str:
 
 
 def render_template(
-    case: CaseContent, kind: str, lang: Lang, official: Official, signature: Signature
+    case: CaseContent, kind: str, lang: str, official: Official, signature: Signature
 ) -> str:
-    """Render a case template (letter, email subject, tweet, call script) as plain text."""
+    """Render a case template (letter, email subject, tweet, call script) as plain text.
+
+    `lang` is the letter's language (any code); the loader made sure the official has a
+    salutation in every language their letter is offered in.
+    """
     template = case.templates[(kind, lang)]
-    return template.render(
-        salutation=local(official.salutation, lang),
-        official_name=local(official.name, lang),
-        official_title=local(official.title, lang),
-        person=local(case.case.person.name, lang),
-        handles=handles(official),
-        signature=signature.text,
-    ).strip()
+    try:
+        return template.render(
+            salutation=official.salutation[lang],
+            official_name=local(official.name, lang),
+            official_title=local(official.title, lang),
+            person=local(case.case.person.name, lang),
+            handles=handles(official),
+            signature=signature.text,
+        ).strip()
+    except Exception as error:  # a broken template must name its file, not the case
+        where = _template_line(error, str(case.directory / "templates" / f"{kind}.{lang}.j2"))
+        raise RenderFailure(f"{where}: {_describe(error)}") from error
 
 
 def markup(html: str) -> Markup:

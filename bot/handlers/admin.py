@@ -8,7 +8,7 @@ from datetime import UTC
 
 from telegram import InputFile, Update
 
-from bot.checks.content import load_content
+from bot.checks.content import keep_served, load_content
 from bot.content.models import ContentError
 from bot.handlers.common import BotContext, load_supporter, send
 from bot.screens.chart import render_chart
@@ -67,6 +67,10 @@ async def report_command(update: Update, context: BotContext) -> None:
     )
 
 
+#: Problems listed in a /reload answer; the rest are counted (one message holds 4096 characters).
+_SHOWN = 8
+
+
 async def reload_command(update: Update, context: BotContext) -> None:
     """/reload: re-read content; keep the old content if the new one fails its check."""
     _, lang = await load_supporter(update, context)
@@ -75,12 +79,28 @@ async def reload_command(update: Update, context: BotContext) -> None:
         # The check renders every screen: seconds of CPU for many cases, so off the loop.
         content = await asyncio.to_thread(load_content, services.settings.content_dir)
     except ContentError as error:
-        note = services.admin_views.note(lang, "admin_reload_failed", problems=error.problems)
+        note = services.admin_views.note(
+            lang,
+            "admin_reload_failed",
+            problems=error.problems[:_SHOWN],
+            more=max(0, len(error.problems) - _SHOWN),
+        )
         await send(update, context, note)
         return
+    content = keep_served(content, services.content)
     services.replace_content(content)
-    log.info("content reloaded: %d case(s)", len(content.cases))
+    log.info("content reloaded: %d case(s), %d left out", len(content.cases), len(content.broken))
+    # A case that became active is announced now, not at the next campaign round.
+    await services.run_campaigns()
     note = services.admin_views.note(
-        lang, "admin_reloaded", cases=len(content.cases), warnings=content.warnings
+        lang,
+        "admin_reloaded",
+        cases=len(content.cases),
+        broken_cases=sorted(content.broken),
+        kept=any(folder in content.cases for folder in content.broken),
+        broken=content.problems[:_SHOWN],
+        more_broken=max(0, len(content.problems) - _SHOWN),
+        warnings=content.warnings[:_SHOWN],
+        more_warnings=max(0, len(content.warnings) - _SHOWN),
     )
     await send(update, context, note)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.handlers import account, broadcast, journey, signature
+from bot.handlers import account, broadcast, journey, settings, signature
 from bot.handlers.common import BotContext, load_supporter, send
 from bot.screens.callbacks import Action, Callback
 from bot.screens.screen import Screen
@@ -40,6 +40,9 @@ ROUTES: dict[Action, Route] = {
     Action.FORGET: _quiet(account.confirm_forget),
     Action.SUBSCRIBE: journey.subscribe,
     Action.BROADCAST: broadcast.on_broadcast_button,
+    Action.ENDED: _quiet(journey.show_ended),
+    Action.ALERTS: settings.on_alerts_button,
+    Action.SETTINGS: settings.on_settings_button,
 }
 
 

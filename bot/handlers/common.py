@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram import LinkPreviewOptions, Message, Update
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -18,6 +18,7 @@ from bot.content.models import Content, Lang
 from bot.content.render import Texts
 from bot.core.clock import Clock, appeal_day
 from bot.screens.admin import AdminViews
+from bot.screens.callbacks import Action, Callback
 from bot.screens.screen import Screen
 from bot.screens.views import Views
 from bot.settings import Settings
@@ -166,6 +167,32 @@ async def show(update: Update, context: BotContext, screen: Screen) -> None:
                 return  # the same button tapped twice: the screen is already right
             log.info("could not edit a message (%s); sending a new one", error.message)
     await send(update, context, screen)
+
+
+async def remove_button(update: Update, action: Action) -> None:
+    """Take the buttons of `action` off the tapped message (a "Remind me" that did its job)."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return
+    markup = query.message.reply_markup
+    if markup is None:
+        return
+    rows = [
+        [key for key in row if not _is_action(key.callback_data, action)]
+        for row in markup.inline_keyboard
+    ]
+    kept = [row for row in rows if row]
+    if sum(map(len, kept)) == sum(map(len, markup.inline_keyboard)):
+        return
+    try:
+        await query.message.edit_reply_markup(InlineKeyboardMarkup(kept) if kept else None)
+    except BadRequest as error:
+        log.info("could not take a button off a message (%s)", error.message)
+
+
+def _is_action(data: object, action: Action) -> bool:
+    parsed = Callback.parse(data) if isinstance(data, str) else None
+    return parsed is not None and parsed.action is action
 
 
 def _unchanged(message: Message, screen: Screen) -> bool:

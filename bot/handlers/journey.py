@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.content.models import LETTER_CHANNELS, CaseContent, Lang, Official
+from bot.content.models import LETTER_CHANNELS, CaseContent, Lang, Official, is_open
 from bot.content.signature import Signature
 from bot.core.metrics import metrics
-from bot.handlers.common import BotContext, load_supporter, send, show
-from bot.screens.callbacks import Target
-from bot.screens.screen import Screen, is_open
+from bot.handlers.common import BotContext, load_supporter, remove_button, send, show
+from bot.screens.callbacks import Action, Target
+from bot.screens.screen import Screen
 from bot.storage.supporters import Supporter
 
 _UNSIGNED = Signature("none")
@@ -23,7 +23,7 @@ def resolve(
     context: BotContext, case_id: str, official_id: str | None = None
 ) -> tuple[CaseContent, Official | None]:
     """Look up ids from a button; raise Outdated for anything no longer in the content."""
-    case = context.services.content.case(case_id)
+    case = context.services.views.visible_case(case_id)
     if case is None:
         raise Outdated(case_id)
     if official_id is None:
@@ -57,58 +57,95 @@ async def start(update: Update, context: BotContext) -> None:
     services = context.services
     supporter, lang = await load_supporter(update, context)
     today = services.today()
-    offer = reminders_to_offer(supporter)
-    case = services.content.case(context.args[0]) if context.args else None
+    following = supporter.subscriptions if supporter else frozenset()
+    case = services.views.visible_case(context.args[0]) if context.args else None
     if case is not None:
         total = await services.storage.total_actions(case.case.id)
         screen = services.views.welcome_case(
-            lang, case, today, total, offer_reminders=case.case.id in offer
+            lang, case, today, total, offer_reminders=case.case.id not in following
         )
         await send(update, context, screen)
         return
-    totals = {
-        item.case.id: await services.storage.total_actions(item.case.id)
-        for item in services.views.listed_cases(today)
-    }
-    await send(update, context, services.views.welcome(lang, today, totals, offer_reminders=offer))
+    cases = services.views.open_cases(today)
+    totals = {}
+    if len(cases) == 1:  # the card shows its total; a list of cases shows none
+        totals[cases[0].case.id] = await services.storage.total_actions(cases[0].case.id)
+    screen = services.views.welcome(
+        lang,
+        today,
+        totals,
+        following=following,
+        acted=supporter.acted_on() if supporter else (),
+        alerts_on=supporter is not None and supporter.alerts is not None,
+    )
+    await send(update, context, screen)
 
 
-def reminders_to_offer(supporter: Supporter | None) -> set[str]:
-    """Cases the supporter acted on but gets no reminders for: /start offers them again."""
-    if supporter is None:
-        return set()
-    return supporter.acted_on() - supporter.subscriptions
-
-
-async def menu_screen(context: BotContext, lang: Lang) -> Screen:
-    """The case list, or the only case's card."""
+async def menu_screen(
+    context: BotContext, lang: Lang, supporter: Supporter | None, page: int = 0
+) -> Screen:
+    """The case list, or the only open case's card."""
     services = context.services
     today = services.today()
-    cases = services.views.listed_cases(today)
+    cases = services.views.open_cases(today)
     if len(cases) == 1:
         total = await services.storage.total_actions(cases[0].case.id)
-        return services.views.case_card(lang, cases[0], today, total)
-    return services.views.case_list(lang, today)
+        return services.views.case_card(
+            lang, cases[0], today, total, offer_reminders=_offers(supporter, cases[0])
+        )
+    return services.views.case_list(
+        lang,
+        today,
+        page,
+        acted=supporter.acted_on() if supporter else (),
+        alerts_on=supporter is not None and supporter.alerts is not None,
+    )
 
 
 async def send_menu(update: Update, context: BotContext, lang: Lang) -> None:
     """The menu as a new message (after a note about an outdated button)."""
-    await send(update, context, await menu_screen(context, lang))
+    supporter, _ = await load_supporter(update, context)
+    await send(update, context, await menu_screen(context, lang, supporter))
 
 
 async def show_menu(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
-    """The menu in place of the tapped message."""
+    """The menu in place of the tapped message (a page of the case list)."""
+    supporter, lang = await load_supporter(update, context)
+    page = _page(args)
+    await show(update, context, await menu_screen(context, lang, supporter, page))
+
+
+async def show_ended(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
+    """Ended cases, a page at a time: still readable, with their news."""
     _, lang = await load_supporter(update, context)
-    await show(update, context, await menu_screen(context, lang))
+    services = context.services
+    await show(update, context, services.views.ended_list(lang, services.today(), _page(args)))
+
+
+def _page(args: tuple[str, ...]) -> int:
+    """The page number a paging button carries (absent on the first page)."""
+    if not args:
+        return 0
+    if not args[0].isdigit() or len(args[0]) > 4:
+        raise Outdated(args)
+    return int(args[0])
+
+
+def _offers(supporter: Supporter | None, case: CaseContent) -> bool:
+    """Whether the case card offers to follow the case (reminders and news)."""
+    return supporter is None or case.case.id not in supporter.subscriptions
 
 
 async def show_case(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
     """The case card: who, what, what we ask, the deadline, the total so far."""
-    _, lang = await load_supporter(update, context)
+    supporter, lang = await load_supporter(update, context)
     case, _ = resolve(context, args[0])
     services = context.services
     total = await services.storage.total_actions(case.case.id)
-    await show(update, context, services.views.case_card(lang, case, services.today(), total))
+    screen = services.views.case_card(
+        lang, case, services.today(), total, offer_reminders=_offers(supporter, case)
+    )
+    await show(update, context, screen)
 
 
 async def show_background(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
@@ -126,7 +163,10 @@ async def show_official(update: Update, context: BotContext, args: tuple[str, ..
     assert official is not None
     done_on_case = supporter.done(case.case.id) if supporter else set()
     done = {channel for official_id, channel in done_on_case if official_id == official.id}
-    await show(update, context, context.services.views.official(lang, case, official, done))
+    choice = supporter.letter_langs.get(case.case.id) if supporter else None
+    await show(
+        update, context, context.services.views.official(lang, case, official, done, choice)
+    )
 
 
 async def show_channel(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
@@ -151,6 +191,7 @@ async def channel_screen(
     if target.channel in LETTER_CHANNELS and signature is None:
         await show(update, context, services.views.signature_question(lang, None, target))
         return
+    await _remember_letter_language(update, context, supporter, case, official, target)
     done_on_case = supporter.done(case.case.id) if supporter else set()
     done = (official.id, target.channel.value) in done_on_case
     screen = services.views.channel(
@@ -162,12 +203,34 @@ async def channel_screen(
         await show(update, context, screen)
 
 
+async def _remember_letter_language(
+    update: Update,
+    context: BotContext,
+    supporter: Supporter | None,
+    case: CaseContent,
+    official: Official,
+    target: Target,
+) -> None:
+    """A letter opened in another language than the one in use: remember it for the case."""
+    if target.channel not in LETTER_CHANNELS:
+        return  # tweets and calls follow the supporter's language, not a letter choice
+    chosen = supporter.letter_langs.get(case.case.id) if supporter else None
+    in_use = chosen if chosen in case.languages_for(official) else case.languages_for(official)[0]
+    if target.lang == in_use or update.effective_user is None:
+        return
+    services = context.services
+    await services.storage.set_letter_language(
+        update.effective_user.id, case.case.id, target.lang, services.now()
+    )
+
+
 async def show_meaning(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
     """The letter in the supporter's language, as a new message below the letter to send."""
     supporter, lang = await load_supporter(update, context)
-    case, official, _ = resolve_target(context, args)
+    case, official, target = resolve_target(context, args)
     signature = supporter.signature if supporter and supporter.signature else _UNSIGNED
-    await send(update, context, context.services.views.meaning(lang, case, official, signature))
+    views = context.services.views
+    await send(update, context, views.meaning(lang, case, official, signature, target.channel))
 
 
 async def record_action(update: Update, context: BotContext, args: tuple[str, ...]) -> str:
@@ -200,19 +263,35 @@ async def record_action(update: Update, context: BotContext, args: tuple[str, ..
     total = await services.storage.total_actions(case.case.id)
     subscribed = supporter is not None and case.case.id in supporter.subscriptions
     thanks = views.thanks(
-        lang, case, official, total, done, offer_reminders=not subscribed, today=services.today()
+        lang,
+        case,
+        official,
+        total,
+        done,
+        offer_reminders=not subscribed,
+        offer_alerts=supporter is None or supporter.alerts is None,
+        today=services.today(),
     )
     await send(update, context, thanks)
     return views.texts.button(lang, "confirmed")
 
 
 async def subscribe(update: Update, context: BotContext, args: tuple[str, ...]) -> str:
-    """ "Remind me": reminders for this case before its deadline."""
+    """ "Remind me": follow this case (reminders before its deadline, and its news).
+
+    The button disappears from the card it was tapped on; a second tap (an old message)
+    says so in a toast instead of a second confirmation.
+    """
     _, lang = await load_supporter(update, context)
     case, _ = resolve(context, args[0])
     services = context.services
     assert update.effective_user is not None
-    await services.storage.subscribe(update.effective_user.id, case.case.id, lang, services.now())
+    new = await services.storage.subscribe(
+        update.effective_user.id, case.case.id, lang, services.now()
+    )
+    if not new:
+        return services.texts.button(lang, "subscribed_toast")
+    await remove_button(update, Action.SUBSCRIBE)
     await send(update, context, Screen(services.texts.message(lang, "subscribed")))
     return services.texts.button(lang, "subscribed_toast")
 

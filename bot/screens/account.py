@@ -10,7 +10,7 @@ from bot.content.signature import Signature
 from bot.screens.base import ScreenBase
 from bot.screens.callbacks import Action
 from bot.screens.screen import Screen, button, channel_key
-from bot.storage.supporters import ActionRecord
+from bot.storage.supporters import ALERT_MODES, ActionRecord, AlertMode
 
 
 class AccountScreens(ScreenBase):
@@ -68,6 +68,66 @@ class AccountScreens(ScreenBase):
             actions=[markup(line) for line in lines],
         )
         return Screen(text)
+
+    def settings(
+        self,
+        lang: Lang,
+        alerts: AlertMode | None,
+        reminders: bool,
+        news: bool,
+        following: Sequence[str],
+    ) -> Screen:
+        """Every kind of message the bot may send, as the supporter set it, and the switches."""
+        followed = [
+            case.case.ua_number if (case := self.content.case(case_id)) else case_id
+            for case_id in following
+        ]
+        text = self._msg(
+            lang, "settings", alerts=alerts, reminders=reminders, news=news, following=followed
+        )
+        mark = self._btn(lang, "chosen_mark")
+        keyboard = [
+            [
+                button(
+                    (mark if alerts == mode else "") + self._btn(lang, f"alerts_{mode}"),
+                    Action.ALERTS,
+                    mode,
+                )
+                for mode in ALERT_MODES
+            ],
+            [
+                button(
+                    (mark if alerts is None else "") + self._btn(lang, "alerts_off"),
+                    Action.ALERTS,
+                    "off",
+                )
+            ],
+            [
+                button(
+                    self._btn(lang, "reminders_off" if reminders else "reminders_on"),
+                    Action.SETTINGS,
+                    "r0" if reminders else "r1",
+                )
+            ],
+            [
+                button(
+                    self._btn(lang, "news_off" if news else "news_on"),
+                    Action.SETTINGS,
+                    "n0" if news else "n1",
+                )
+            ],
+            [button(self._btn(lang, "menu"), Action.MENU)],
+        ]
+        return Screen(text, keyboard)
+
+    def alerts_question(self, lang: Lang) -> Screen:
+        """How often to hear about new Urgent Actions (from the offer on /start or thanks)."""
+        keyboard = [
+            [button(self._btn(lang, f"alerts_{mode}"), Action.ALERTS, mode)]
+            for mode in ALERT_MODES
+        ]
+        keyboard.append([button(self._btn(lang, "alerts_not_now"), Action.MENU)])
+        return Screen(self._msg(lang, "alerts_question"), keyboard)
 
     def forget_question(self, lang: Lang) -> Screen:
         """Ask before deleting: /forget cannot be undone."""

@@ -10,7 +10,16 @@ from telegram import InlineKeyboardButton
 from bot.content.models import CaseContent, Content, Lang, Official
 from bot.content.render import Texts, local
 from bot.screens.callbacks import Action
-from bot.screens.screen import button, is_open
+from bot.screens.screen import button
+
+#: Cases per page of the case list: a phone shows about eight buttons without scrolling.
+PAGE_SIZE = 8
+
+
+def _urgency(case: CaseContent) -> tuple[bool, date, str]:
+    """Soonest deadline first; cases without a deadline after those with one."""
+    deadline = case.case.deadline
+    return (deadline is None, deadline or date.max, case.case.ua_number)
 
 
 class ScreenBase:
@@ -44,28 +53,49 @@ class ScreenBase:
         query = urlencode({"url": self.deep_link(case.case.id), "text": text}, quote_via=quote)
         return f"https://t.me/share/url?{query}"
 
-    def listed_cases(self, today: date) -> list[CaseContent]:
-        """Cases supporters can pick: the open ones, or all of them when none is open."""
-        cases = list(self.content.iter_cases())
-        open_cases = [case for case in cases if is_open(case, today)]
-        return open_cases or cases
+    def open_cases(self, today: date) -> list[CaseContent]:
+        """Cases supporters can act on, most urgent (soonest deadline) first."""
+        return sorted(
+            (case for case in self.content.iter_cases() if case.is_open(today)), key=_urgency
+        )
+
+    def ended_cases(self, today: date) -> list[CaseContent]:
+        """Published cases that ended (closed, released or past the deadline), latest first."""
+        ended = [
+            case for case in self.content.iter_cases() if case.listed and not case.is_open(today)
+        ]
+        return sorted(ended, key=lambda c: (c.ended_on or date.min, c.case.id), reverse=True)
+
+    def visible_case(self, case_id: str) -> CaseContent | None:
+        """A case supporters may open by id: any but a draft (a draft's id is 'not found')."""
+        case = self.content.case(case_id)
+        return case if case is not None and case.listed else None
 
     def _deadline_line(self, lang: Lang, case: CaseContent, today: date) -> str:
-        deadline = case.case.deadline
-        if case.case.status == "closed":
-            return self._msg(lang, "case_closed")
+        c = case.case
+        ended = case.ended_on
+        when = self.texts.date(lang, ended) if ended else None
+        if c.status == "released":
+            return self._msg(lang, "case_released", ended=when)
+        if c.status == "closed":
+            return self._msg(lang, "case_closed", ended=when)
+        deadline = c.deadline
         if deadline is None:
             return self._msg(lang, "no_deadline")
-        when = self.texts.date(lang, deadline)
         if today > deadline:
             return self._msg(lang, "deadline_passed", deadline=when)
-        return self._msg(lang, "deadline", deadline=when, days=(deadline - today).days)
+        return self._msg(
+            lang,
+            "deadline",
+            deadline=self.texts.date(lang, deadline),
+            days=(deadline - today).days,
+        )
 
     @staticmethod
     def remindable(case: CaseContent, today: date) -> bool:
         """Whether a reminder could still come: open, with a deadline and reminder days."""
         return (
-            is_open(case, today)
+            case.is_open(today)
             and case.case.deadline is not None
             and bool(case.case.reminders_days_before)
         )

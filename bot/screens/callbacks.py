@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.content.models import LANGS, Channel, Lang
+from bot.content.languages import is_language_code
+from bot.content.models import Channel
 
 MAX_BYTES = 64
 SEP = ":"
@@ -26,6 +27,9 @@ class Action(StrEnum):
     FORGET = "f"
     SUBSCRIBE = "n"
     BROADCAST = "B"
+    ENDED = "e"
+    ALERTS = "a"
+    SETTINGS = "g"
 
 
 @dataclass(frozen=True)
@@ -58,12 +62,13 @@ class Callback:
 
 @dataclass(frozen=True)
 class Target:
-    """A channel view: which case, which official, which channel, which letter language."""
+    """A channel view: which case, which official, which channel, which text language."""
 
     case_id: str
     official_id: str
     channel: Channel
-    lang: Lang
+    #: The language of the letter, tweet or call script shown (any letter language code).
+    lang: str
 
     def args(self) -> tuple[str, ...]:
         """The four arguments as they travel in callback data."""
@@ -72,14 +77,13 @@ class Target:
     @classmethod
     def from_args(cls, args: tuple[str, ...] | list[str]) -> Target | None:
         """Rebuild a target from callback arguments; None if malformed or outdated."""
-        if len(args) != 4 or args[3] not in LANGS:
+        if len(args) != 4 or not is_language_code(args[3]):
             return None
         try:
             channel = Channel(args[2])
         except ValueError:
             return None
-        lang: Lang = "ru" if args[3] == "ru" else "en"
-        return cls(args[0], args[1], channel, lang)
+        return cls(args[0], args[1], channel, args[3])
 
 
 def pack(action: Action, *args: str) -> str:

@@ -9,7 +9,7 @@ from html import escape
 from bot.content.limits import MAX_MESSAGE
 from bot.content.models import CaseContent, Lang
 from bot.content.render import local, markup
-from bot.screens.base import ScreenBase
+from bot.screens.base import PAGE_SIZE, ScreenBase
 from bot.screens.callbacks import Action
 from bot.screens.screen import Keyboard, Screen, button, split_paragraphs, url_button
 
@@ -23,10 +23,12 @@ class CaseScreens(ScreenBase):
         today: date,
         totals: dict[str, int],
         *,
-        offer_reminders: Collection[str] = (),
+        following: Collection[str] = (),
+        acted: Collection[str] = (),
+        alerts_on: bool = False,
     ) -> Screen:
-        """/start without a case: greeting, then the case card or a list of cases."""
-        cases = self.listed_cases(today)
+        """/start without a case: greeting, then the only open case's card or the list."""
+        cases = self.open_cases(today)
         if len(cases) == 1:
             only = cases[0]
             return self.welcome_case(
@@ -34,9 +36,9 @@ class CaseScreens(ScreenBase):
                 only,
                 today,
                 totals.get(only.case.id, 0),
-                offer_reminders=only.case.id in offer_reminders,
+                offer_reminders=only.case.id not in following,
             )
-        return self.case_list(lang, today, greeting=True)
+        return self.case_list(lang, today, greeting=True, acted=acted, alerts_on=alerts_on)
 
     def welcome_case(
         self,
@@ -51,14 +53,79 @@ class CaseScreens(ScreenBase):
         card = self.case_card(lang, case, today, total, offer_reminders=offer_reminders)
         return Screen(f"{self._msg(lang, 'greeting')}\n\n{card.text}", card.keyboard)
 
-    def case_list(self, lang: Lang, today: date, *, greeting: bool = False) -> Screen:
-        """The cases to choose from."""
-        cases = self.listed_cases(today)
-        keyboard = [[button(local(c.case.title, lang), Action.CASE, c.case.id)] for c in cases]
-        text = self._msg(lang, "case_list")
+    def case_list(
+        self,
+        lang: Lang,
+        today: date,
+        page: int = 0,
+        *,
+        greeting: bool = False,
+        acted: Collection[str] = (),
+        alerts_on: bool = True,
+    ) -> Screen:
+        """The open cases, most urgent first, a page at a time; ✓ where the supporter acted."""
+        cases = self.open_cases(today)
+        shown, nav = self._page(cases, page, Action.MENU)
+        keyboard: Keyboard = [
+            [
+                button(
+                    self._btn(
+                        lang,
+                        "case_entry",
+                        done=c.case.id in acted,
+                        person=local(c.case.person.name, lang),
+                        country=local(c.case.country, lang) if c.case.country else None,
+                        days=(c.case.deadline - today).days if c.case.deadline else None,
+                    ),
+                    Action.CASE,
+                    c.case.id,
+                )
+            ]
+            for c in shown
+        ]
+        keyboard += nav
+        if self.ended_cases(today):
+            keyboard.append([button(self._btn(lang, "ended_cases"), Action.ENDED, "0")])
+        if not alerts_on:
+            keyboard.append([button(self._btn(lang, "alerts_offer"), Action.ALERTS, "?")])
+        text = self._msg(lang, "case_list" if cases else "no_open_cases", count=len(cases))
         if greeting:
             text = f"{self._msg(lang, 'greeting')}\n\n{text}"
         return Screen(text, keyboard)
+
+    def ended_list(self, lang: Lang, today: date, page: int = 0) -> Screen:
+        """Ended cases, latest first: still readable, with their news."""
+        cases = self.ended_cases(today)
+        shown, nav = self._page(cases, page, Action.ENDED)
+        keyboard: Keyboard = []
+        for c in shown:
+            ended = c.ended_on
+            label = self._btn(
+                lang,
+                "ended_entry",
+                released=c.case.status == "released",
+                person=local(c.case.person.name, lang),
+                country=local(c.case.country, lang) if c.case.country else None,
+                ended=self.texts.date(lang, ended) if ended else None,
+            )
+            keyboard.append([button(label, Action.CASE, c.case.id)])
+        keyboard += nav
+        keyboard.append([button(self._btn(lang, "open_cases"), Action.MENU)])
+        return Screen(self._msg(lang, "ended_list", count=len(cases)), keyboard)
+
+    def _page(
+        self, cases: list[CaseContent], page: int, action: Action
+    ) -> tuple[list[CaseContent], Keyboard]:
+        """One page of cases and the row of buttons to turn pages (none when one page)."""
+        pages = max(1, -(-len(cases) // PAGE_SIZE))
+        page = min(max(page, 0), pages - 1)
+        shown = cases[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        row = []
+        if page > 0:
+            row.append(button(f"◀️ {page}/{pages}", action, str(page - 1)))
+        if page < pages - 1:
+            row.append(button(f"{page + 2}/{pages} ▶️", action, str(page + 1)))
+        return shown, [row] if row else []
 
     def case_card(
         self,
@@ -71,6 +138,8 @@ class CaseScreens(ScreenBase):
     ) -> Screen:
         """Who, what happened, what we ask, the deadline, and how many acted so far."""
         c = case.case
+        is_open = case.is_open(today)
+        latest = c.updates[-1] if c.updates else None
         text = self._msg(
             lang,
             "case_card",
@@ -80,13 +149,18 @@ class CaseScreens(ScreenBase):
             ask=local(c.ask, lang),
             deadline_line=markup(self._deadline_line(lang, case, today)),
             total=total,
+            is_open=is_open,
+            news=local(latest.text, lang) if latest else None,
         )
         keyboard: Keyboard = [[self._write_to(lang, case, o)] for o in c.officials]
         keyboard.append([button(self._btn(lang, "background"), Action.BACKGROUND, c.id)])
-        keyboard.append([url_button(self._btn(lang, "share"), self.share_url(lang, case))])
+        if is_open:
+            keyboard.append([url_button(self._btn(lang, "share"), self.share_url(lang, case))])
         if offer_reminders and self.remindable(case, today):
             keyboard.append([button(self._btn(lang, "subscribe"), Action.SUBSCRIBE, c.id)])
-        if len(self.listed_cases(today)) > 1:
+        if not is_open:
+            keyboard.append([button(self._btn(lang, "ended_cases"), Action.ENDED, "0")])
+        if not is_open or len(self.open_cases(today)) > 1:
             keyboard.append([button(self._btn(lang, "all_cases"), Action.MENU)])
         return Screen(text, keyboard)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from datetime import date
 
 from bot.content.models import CaseContent, Lang
 from bot.content.models import Update as CaseUpdate
 from bot.content.render import local
-from bot.screens.base import ScreenBase
+from bot.screens.base import PAGE_SIZE, ScreenBase
 from bot.screens.callbacks import Action
 from bot.screens.screen import Screen, button
 
@@ -51,3 +52,41 @@ class NewsScreens(ScreenBase):
     def broadcast(self, lang: Lang, case: CaseContent, html: str) -> Screen:
         """An organizer's broadcast: their formatted text and a button back to the case."""
         return Screen(html, [[button(self._btn(lang, "open_case"), Action.CASE, case.case.id)]])
+
+    def alert(self, lang: Lang, case: CaseContent) -> Screen:
+        """A new Urgent Action, to supporters who asked to hear about each new case."""
+        c = case.case
+        deadline = c.deadline
+        text = self._msg(
+            lang,
+            "alert",
+            ua_number=c.ua_number,
+            title=local(c.title, lang),
+            summary=local(c.summary, lang),
+            deadline=self.texts.date(lang, deadline) if deadline else None,
+        )
+        keyboard = [
+            [button(self._btn(lang, "open_case"), Action.CASE, c.id)],
+            [button(self._btn(lang, "alerts_settings"), Action.SETTINGS)],
+        ]
+        return Screen(text, keyboard)
+
+    def digest(self, lang: Lang, cases: Sequence[CaseContent], today: date) -> Screen | None:
+        """The weekly digest: open cases the supporter has not acted on (None: nothing to say)."""
+        if not cases:
+            return None
+        lines = [
+            self._btn(
+                lang,
+                "digest_entry",
+                ua_number=c.case.ua_number,
+                title=local(c.case.title, lang),
+                days=(c.case.deadline - today).days if c.case.deadline else None,
+            )
+            for c in cases
+        ]
+        keyboard = [
+            [button(f"✍️ UA {c.case.ua_number}", Action.CASE, c.case.id)] for c in cases[:PAGE_SIZE]
+        ]
+        keyboard.append([button(self._btn(lang, "alerts_settings"), Action.SETTINGS)])
+        return Screen(self._msg(lang, "digest", lines=lines, count=len(cases)), keyboard)

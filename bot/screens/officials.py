@@ -8,7 +8,8 @@ from urllib.parse import quote, urlencode
 
 from telegram import InlineKeyboardButton
 
-from bot.content.models import LETTER_CHANNELS, CaseContent, Channel, Lang, Official
+from bot.content.languages import for_display, in_language, letter_date
+from bot.content.models import LETTER_CHANNELS, CaseContent, Channel, Lang, Official, is_open
 from bot.content.render import local, render_template
 from bot.content.signature import Signature
 from bot.screens.base import ScreenBase
@@ -19,19 +20,38 @@ from bot.screens.screen import (
     button,
     channel_key,
     copy_button,
-    is_open,
     rows,
     url_button,
 )
+
+#: The template a channel's text comes from (Facebook suggests the email subject as a comment).
+_TEXT_KIND = {
+    Channel.EMAIL: "letter",
+    Channel.POST: "letter",
+    Channel.FAX: "letter",
+    Channel.TWEET: "tweet",
+    Channel.PHONE: "call",
+    Channel.FACEBOOK: "email_subject",
+}
 
 
 class OfficialScreens(ScreenBase):
     """Officials, channels, the letter's meaning, thanks."""
 
     def official(
-        self, lang: Lang, case: CaseContent, official: Official, done: Collection[str]
+        self,
+        lang: Lang,
+        case: CaseContent,
+        official: Official,
+        done: Collection[str],
+        letter_choice: str | None = None,
     ) -> Screen:
-        """The channels to reach one official, ticking those the supporter already used."""
+        """The channels to reach one official, ticking those the supporter already used.
+
+        Letters open in the language the supporter chose for this case (if this official
+        accepts it), else the official's first; tweets and calls in the supporter's own
+        language where the official accepts it.
+        """
         text = self._msg(
             lang,
             "official",
@@ -39,13 +59,16 @@ class OfficialScreens(ScreenBase):
             name=local(official.name, lang),
             channels=len(official.channels),
         )
-        letter_lang = case.languages_for(official)[0]
+        offered = case.languages_for(official)
+        letter_lang = letter_choice if letter_choice in offered else offered[0]
+        spoken = case.spoken_language(official, lang)
         keyboard: Keyboard = []
         for channel in official.channels:
             label = self._btn(lang, f"channel_{channel_key(channel)}")
             if channel.value in done:
                 label = self._btn(lang, "done_mark", label=label)
-            target = Target(case.case.id, official.id, channel, letter_lang)
+            text_lang = letter_lang if channel in LETTER_CHANNELS else spoken
+            target = Target(case.case.id, official.id, channel, text_lang)
             keyboard.append([button(label, Action.VIEW, *target.args())])
         keyboard.append([button(self._btn(lang, "back_to_case"), Action.CASE, case.case.id)])
         return Screen(text, keyboard)
@@ -64,13 +87,13 @@ class OfficialScreens(ScreenBase):
         ctx = {
             "title": local(official.title, lang),
             "name": local(official.name, lang),
-            "letter_language": self.content.strings[target.lang].language_name,
+            "letter_language": in_language(target.lang, lang),
         }
         copy: list[InlineKeyboardButton | None] = []
         link: InlineKeyboardButton | None = None
         if target.channel in LETTER_CHANNELS:
             letter = render_template(case, "letter", target.lang, official, signature)
-            ctx["letter"] = letter
+            ctx["letter"] = for_display(letter, target.lang)
         if target.channel is Channel.EMAIL:
             assert official.email is not None
             subject = render_template(case, "email_subject", target.lang, official, signature)
@@ -82,7 +105,7 @@ class OfficialScreens(ScreenBase):
         elif target.channel is Channel.POST:
             ctx |= {
                 "address": "\n".join(official.address),
-                "date_line": self.texts.date(target.lang, today),
+                "date_line": letter_date(today, target.lang),
             }
         elif target.channel is Channel.FAX:
             assert official.fax is not None
@@ -90,7 +113,7 @@ class OfficialScreens(ScreenBase):
             copy = [copy_button(self._btn(lang, "copy_fax"), official.fax)]
         elif target.channel is Channel.TWEET:
             tweet = render_template(case, "tweet", target.lang, official, signature)
-            ctx["tweet"] = tweet
+            ctx["tweet"] = for_display(tweet, target.lang)
             intent = "https://twitter.com/intent/tweet?" + urlencode(
                 {"text": tweet}, quote_via=quote
             )
@@ -99,14 +122,19 @@ class OfficialScreens(ScreenBase):
             assert official.phone is not None
             ctx |= {
                 "phone": official.phone,
-                "script": render_template(case, "call", target.lang, official, signature),
+                "script": for_display(
+                    render_template(case, "call", target.lang, official, signature), target.lang
+                ),
             }
             copy = [copy_button(self._btn(lang, "copy_phone"), official.phone)]
         elif target.channel is Channel.FACEBOOK:
             assert official.facebook is not None
             ctx |= {
                 "facebook": official.facebook,
-                "post": render_template(case, "email_subject", target.lang, official, signature),
+                "post": for_display(
+                    render_template(case, "email_subject", target.lang, official, signature),
+                    target.lang,
+                ),
             }
             link = url_button(
                 self._btn(lang, "open_facebook"), f"https://www.facebook.com/{official.facebook}"
@@ -132,35 +160,39 @@ class OfficialScreens(ScreenBase):
     def _language_row(
         self, lang: Lang, case: CaseContent, official: Official, target: Target
     ) -> Keyboard:
-        """Switch the letter's language; and read its meaning in the supporter's language."""
+        """Switch the text's language; and read what it says in the supporter's language."""
         rows: Keyboard = []
         for other in case.languages_for(official):
             if other != target.lang:
-                name = self.content.strings[other].language_name
                 switched = Target(target.case_id, target.official_id, target.channel, other)
-                rows.append(
-                    [
-                        button(
-                            self._btn(lang, "write_in", language=name),
-                            Action.VIEW,
-                            *switched.args(),
-                        )
-                    ]
-                )
-        if (
-            target.channel in LETTER_CHANNELS
-            and target.lang != lang
-            and lang in case.letter_languages
-        ):
-            rows.append([button(self._btn(lang, "meaning"), Action.MEANING, *target.args())])
+                label = self._btn(lang, "write_in", language=in_language(other, lang))
+                rows.append([button(label, Action.VIEW, *switched.args())])
+        meaning = case.meaning_language(lang)
+        if meaning is not None and meaning != target.lang:
+            label = self._btn(lang, "meaning", language=in_language(meaning, lang))
+            rows.append([button(label, Action.MEANING, *target.args())])
         return rows
 
     def meaning(
-        self, lang: Lang, case: CaseContent, official: Official, signature: Signature
+        self,
+        lang: Lang,
+        case: CaseContent,
+        official: Official,
+        signature: Signature,
+        channel: Channel = Channel.EMAIL,
     ) -> Screen:
-        """The letter in the supporter's own language, to understand what they send."""
-        letter = render_template(case, "letter", lang, official, signature)
-        return Screen(self._msg(lang, "meaning", letter=letter))
+        """What the text says, in the supporter's language (or English): to read, not send."""
+        shown = case.meaning_language(lang) or case.letter_languages[0]
+        text = render_template(case, _TEXT_KIND[channel], shown, official, signature)
+        return Screen(
+            self._msg(
+                lang,
+                "meaning",
+                letter=for_display(text, shown),
+                language=in_language(shown, lang),
+                kind=_TEXT_KIND[channel],
+            )
+        )
 
     def thanks(
         self,
@@ -171,9 +203,10 @@ class OfficialScreens(ScreenBase):
         done: Collection[tuple[str, str]],
         *,
         offer_reminders: bool = False,
+        offer_alerts: bool = False,
         today: date | None = None,
     ) -> Screen:
-        """Thanks, the new total, and what to do next (and reminders, after a first action)."""
+        """Thanks, the new total, and what to do next; after a first action, what to follow."""
         others = [o for o in case.case.officials if o.id != official.id]
         text = self._msg(
             lang,
@@ -201,6 +234,8 @@ class OfficialScreens(ScreenBase):
         keyboard.append([url_button(self._btn(lang, "share"), self.share_url(lang, case))])
         if offer_reminders and today is not None and self.remindable(case, today):
             keyboard.append([button(self._btn(lang, "subscribe"), Action.SUBSCRIBE, case.case.id)])
+        if offer_alerts:
+            keyboard.append([button(self._btn(lang, "alerts_offer"), Action.ALERTS, "?")])
         keyboard.append([button(self._btn(lang, "back_to_case"), Action.CASE, case.case.id)])
         return Screen(text, keyboard)
 

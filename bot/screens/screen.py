@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content.limits import MAX_COPY_TEXT
-from bot.content.models import CaseContent, Channel
+from bot.content.models import Channel
 from bot.screens.callbacks import Action, pack
 
 Keyboard = list[list[InlineKeyboardButton]]
@@ -35,12 +34,6 @@ class Screen:
     def markup(self) -> InlineKeyboardMarkup | None:
         """The keyboard as Telegram wants it, or None for a message without buttons."""
         return InlineKeyboardMarkup(self.keyboard) if self.keyboard else None
-
-
-def is_open(case: CaseContent, today: date) -> bool:
-    """Whether supporters may still act and confirm: active, and the deadline not passed."""
-    deadline = case.case.deadline
-    return case.case.status == "active" and (deadline is None or today <= deadline)
 
 
 def channel_key(channel: Channel | str) -> str:

@@ -144,3 +144,29 @@ MIGRATIONS.append(
         """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        8,
+        "a standing network: alerts about new cases, message switches, letter language choices",
+        """
+        -- 'each' (every new case when it is published) or 'weekly' (a digest); NULL: never.
+        ALTER TABLE users ADD COLUMN alerts TEXT;
+        -- Switches of the kinds of message about cases a supporter follows (1: on).
+        ALTER TABLE users ADD COLUMN reminders INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE users ADD COLUMN news INTEGER NOT NULL DEFAULT 1;
+        -- The letter language a supporter chose for a case; expires with the case.
+        CREATE TABLE letter_choices (
+            user_key    TEXT NOT NULL REFERENCES users(user_key) ON DELETE CASCADE,
+            case_id     TEXT NOT NULL,
+            lang        TEXT NOT NULL,
+            PRIMARY KEY (user_key, case_id)
+        );
+        -- Consent: the chat id is kept only for supporters who agreed to be messaged
+        -- (reminders and news of a case they follow, or alerts); everyone else's goes.
+        UPDATE users SET chat_id = NULL WHERE alerts IS NULL
+            AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_key = users.user_key);
+        CREATE INDEX users_by_alerts ON users (alerts) WHERE alerts IS NOT NULL
+        """,
+    )
+)

@@ -214,6 +214,13 @@ class Outbox:
         assert row is not None
         return int(row[0])
 
+    async def has_key(self, key: str) -> bool:
+        """Whether a delivery with this key exists (so it need not be built again)."""
+        rows = await self._database.connection.execute_fetchall(
+            "SELECT 1 FROM deliveries WHERE key = ?", (key,)
+        )
+        return bool(rows)
+
     async def create_draft(
         self,
         kind: str,

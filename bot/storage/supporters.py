@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
@@ -15,6 +15,9 @@ from bot.core.crypto import Vault
 from bot.storage.database import Database, first, iso
 
 PendingStep = Literal["name", "initials", "city", "broadcast"]
+#: How often a supporter hears about new Urgent Actions: each one, or a weekly digest.
+AlertMode = Literal["each", "weekly"]
+ALERT_MODES: tuple[AlertMode, ...] = ("each", "weekly")
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,15 @@ class Supporter:
     blocked: bool = False
     #: Confirmed actions, oldest first.
     actions: tuple[ActionRecord, ...] = ()
-    #: Cases the supporter gets reminders for.
+    #: Cases the supporter follows (reminders before the deadline, and news).
     subscriptions: frozenset[str] = frozenset()
+    #: New Urgent Actions: each one, a weekly digest, or never (None).
+    alerts: AlertMode | None = None
+    #: Switches for the cases followed: reminders before deadlines, and news.
+    reminders: bool = True
+    news: bool = True
+    #: The letter language chosen per case.
+    letter_langs: dict[str, str] = field(default_factory=dict)
 
     def done(self, case_id: str) -> set[tuple[str, str]]:
         """(official, channel) pairs already confirmed on this case."""
@@ -57,6 +67,16 @@ class Supporter:
     def acted_on(self) -> set[str]:
         """Cases with at least one confirmed action."""
         return {action.case_id for action in self.actions}
+
+
+#: Marks the chat id in `_user_upsert`: seal the user's id and store it (consent given).
+CHAT = "\x00chat"
+
+#: Supporters who agreed to be messaged but have withdrawn everything lose their chat id.
+_DROP_UNNEEDED_CHAT = (
+    "UPDATE users SET chat_id = NULL WHERE user_key = ? AND alerts IS NULL"
+    " AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_key = users.user_key)"
+)
 
 
 class Supporters:
@@ -76,59 +96,73 @@ class Supporters:
         return self._vault.user_key(user_id)
 
     def _user_upsert(
-        self, user_id: int, now: datetime, columns: dict[str, str | None]
-    ) -> tuple[str, tuple[str | None, ...]]:
-        """The statement that creates the user if needed and sets `columns`."""
+        self, user_id: int, now: datetime, columns: dict[str, str | int | None]
+    ) -> tuple[str, tuple[str | int | None, ...]]:
+        """The statement that creates the user if needed and sets `columns`.
+
+        Pass `chat_id=CHAT` only when the supporter just agreed to be messaged: the chat id
+        (their Telegram id, sealed) is stored for nobody else.
+        """
+        if columns.get("chat_id") is CHAT:
+            columns = {**columns, "chat_id": self._vault.seal(str(user_id), "chat_id")}
         names = "".join(f", {name}" for name in columns)
         marks = ", ?" * len(columns)
         updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
         conflict = f"DO UPDATE SET {updates}" if columns else "DO NOTHING"
-        # Private chats only: the chat id is the user id, sealed, kept to send reminders.
         sql = (
-            f"INSERT INTO users (user_key, chat_id, created_at{names}) VALUES (?, ?, ?{marks})"
+            f"INSERT INTO users (user_key, created_at{names}) VALUES (?, ?{marks})"
             f" ON CONFLICT (user_key) {conflict}"
         )
-        sealed_chat = self._vault.seal(str(user_id), "chat_id")
-        return sql, (self._key(user_id), sealed_chat, iso(now), *columns.values())
+        return sql, (self._key(user_id), iso(now), *columns.values())
 
     async def _ensure_user(
-        self, db: aiosqlite.Connection, user_id: int, now: datetime, **columns: str | None
+        self, db: aiosqlite.Connection, user_id: int, now: datetime, **columns: str | int | None
     ) -> str:
         """Inside a transaction: create the user if needed and set `columns`; their key."""
         await db.execute(*self._user_upsert(user_id, now, columns))
         return self._key(user_id)
 
-    async def _upsert(self, user_id: int, now: datetime, **columns: str | None) -> None:
+    async def _upsert(self, user_id: int, now: datetime, **columns: str | int | None) -> None:
         """Create the user if needed and set `columns`: one statement, its own transaction."""
         await self._write(*self._user_upsert(user_id, now, columns))
 
     async def purge_case(self, case_id: str) -> int:
         """Retention: unlink every supporter from a closed case; the anonymous counts stay.
 
-        Supporters left with nothing on any case are deleted entirely (their name, city and
-        chat id existed only for it). Returns how many supporters were unlinked.
+        What was tied to the case goes (actions, following it, the letter language chosen).
+        A supporter with no other case left loses their signature too; one who also gave no
+        standing consent (alerts about new cases) is deleted entirely. Returns how many
+        supporters were unlinked.
         """
         async with self._transaction() as db:
             rows = await db.execute_fetchall(
                 "SELECT user_key FROM actions WHERE case_id = :case"
-                " UNION SELECT user_key FROM subscriptions WHERE case_id = :case",
+                " UNION SELECT user_key FROM subscriptions WHERE case_id = :case"
+                " UNION SELECT user_key FROM letter_choices WHERE case_id = :case",
                 {"case": case_id},
             )
-            keys = [row[0] for row in rows]
-            await db.execute("DELETE FROM actions WHERE case_id = ?", (case_id,))
-            await db.execute("DELETE FROM subscriptions WHERE case_id = ?", (case_id,))
+            keys = [(row[0],) for row in rows]
+            for table in ("actions", "subscriptions", "letter_choices"):
+                await db.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,))
             await db.execute(
                 "UPDATE outbox SET user_key = NULL WHERE state NOT IN ('pending', 'sending')"
                 " AND delivery_id IN (SELECT id FROM deliveries WHERE case_id = ?)",
                 (case_id,),
             )
-            await db.executemany(
-                "DELETE FROM users WHERE user_key = ?"
+            unlinked = (
                 " AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.user_key = users.user_key)"
                 " AND NOT EXISTS (SELECT 1 FROM subscriptions s"
-                " WHERE s.user_key = users.user_key)",
-                [(key,) for key in keys],
+                " WHERE s.user_key = users.user_key)"
             )
+            await db.executemany(
+                "DELETE FROM users WHERE user_key = ? AND alerts IS NULL" + unlinked, keys
+            )
+            await db.executemany(
+                "UPDATE users SET sign_mode = NULL, sign_name = NULL, sign_city = NULL,"
+                " pending = NULL WHERE user_key = ?" + unlinked,
+                keys,
+            )
+            await db.executemany(_DROP_UNNEEDED_CHAT, keys)
             return len(keys)
 
     async def rekey(self, old: Vault) -> int:
@@ -146,6 +180,12 @@ class Supporters:
                 "SELECT user_key, chat_id, sign_name, sign_city, pending FROM users"
             )
             for old_key, chat, name, city, pending in rows:
+                if chat is None:
+                    # No chat id was kept (the supporter never agreed to be messaged), and the
+                    # key is a one-way hash: the row cannot follow the new key. It goes; the
+                    # anonymous counts stay, and the supporter starts afresh next time.
+                    await db.execute("DELETE FROM users WHERE user_key = ?", (old_key,))
+                    continue
                 user_id = int(old.open(chat, "chat_id"))
                 new_key = new.user_key(user_id)
                 await db.execute(
@@ -160,7 +200,7 @@ class Supporters:
                         old_key,
                     ),
                 )
-                for table in ("actions", "subscriptions", "outbox"):
+                for table in ("actions", "subscriptions", "letter_choices", "outbox"):
                     await db.execute(
                         f"UPDATE {table} SET user_key = ? WHERE user_key = ?", (new_key, old_key)
                     )
@@ -176,7 +216,9 @@ class Supporters:
         """
         rows = await self._db.execute_fetchall(
             "SELECT lang, sign_mode, sign_name, sign_city, pending, created_at,"
-            " blocked_at IS NOT NULL,"
+            " blocked_at IS NOT NULL, alerts, reminders, news,"
+            " (SELECT json_group_object(case_id, lang) FROM letter_choices"
+            "  WHERE letter_choices.user_key = users.user_key),"
             " (SELECT json_group_array(json_array(case_id, official_id, channel, created_at,"
             "  rowid)) FROM actions WHERE actions.user_key = users.user_key),"
             " (SELECT json_group_array(case_id) FROM subscriptions"
@@ -187,7 +229,21 @@ class Supporters:
         row = first(rows)
         if row is None:
             return None
-        lang, mode, name, city, pending, created, blocked, actions, subscriptions = row
+        (
+            lang,
+            mode,
+            name,
+            city,
+            pending,
+            created,
+            blocked,
+            alerts,
+            reminders,
+            news,
+            choices,
+            actions,
+            subscriptions,
+        ) = row
         vault = self._vault
         signature = None
         if mode in SIGNATURE_MODES:
@@ -208,6 +264,10 @@ class Supporters:
                 for case, official, channel, at, _ in ordered
             ),
             subscriptions=frozenset(json.loads(subscriptions)),
+            alerts=alerts if alerts in ALERT_MODES else None,
+            reminders=bool(reminders),
+            news=bool(news),
+            letter_langs=dict(json.loads(choices)),
         )
 
     async def unblocked(self, user_id: int) -> None:
@@ -244,24 +304,63 @@ class Supporters:
 
     # -- reminders ------------------------------------------------------------------------
 
-    async def subscribe(self, user_id: int, case_id: str, seen_lang: Lang, now: datetime) -> None:
-        """Remind this supporter about this case (and lift an earlier /stop)."""
+    async def subscribe(self, user_id: int, case_id: str, seen_lang: Lang, now: datetime) -> bool:
+        """Follow this case: reminders and news (and lift an earlier /stop); False if already.
+
+        Agreeing to be messaged is the moment the chat id is stored.
+        """
         async with self._transaction() as db:
-            key = await self._ensure_user(db, user_id, now, stopped_at=None, seen_lang=seen_lang)
-            await db.execute(
+            key = await self._ensure_user(
+                db, user_id, now, stopped_at=None, seen_lang=seen_lang, chat_id=CHAT
+            )
+            cursor = await db.execute(
                 "INSERT INTO subscriptions (user_key, case_id, created_at) VALUES (?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 (key, case_id, iso(now)),
             )
+            return cursor.rowcount > 0
+
+    async def set_alerts(
+        self, user_id: int, mode: AlertMode | None, seen_lang: Lang, now: datetime
+    ) -> None:
+        """Hear about new Urgent Actions (each, or weekly), or stop hearing (None)."""
+        if mode is None:
+            async with self._transaction() as db:
+                key = self._key(user_id)
+                await db.execute("UPDATE users SET alerts = NULL WHERE user_key = ?", (key,))
+                await db.execute(_DROP_UNNEEDED_CHAT, (key,))
+            return
+        await self._upsert(
+            user_id, now, alerts=mode, stopped_at=None, seen_lang=seen_lang, chat_id=CHAT
+        )
+
+    async def set_switch(
+        self, user_id: int, kind: Literal["reminders", "news"], on: bool, now: datetime
+    ) -> None:
+        """Turn reminders or news about followed cases on or off."""
+        await self._upsert(user_id, now, **{kind: int(on)})
+
+    async def set_letter_language(
+        self, user_id: int, case_id: str, lang: str, now: datetime
+    ) -> None:
+        """Remember the letter language the supporter chose for this case."""
+        async with self._transaction() as db:
+            key = await self._ensure_user(db, user_id, now)
+            await db.execute(
+                "INSERT INTO letter_choices (user_key, case_id, lang) VALUES (?, ?, ?)"
+                " ON CONFLICT DO UPDATE SET lang = excluded.lang",
+                (key, case_id, lang),
+            )
 
     async def stop_messages(self, user_id: int, now: datetime) -> bool:
-        """/stop: no more reminders, broadcasts or updates; True if there was something to stop."""
+        """/stop: no more reminders, news, alerts or broadcasts; True if there was any."""
         async with self._transaction() as db:
             key = self._key(user_id)
             cursor = await db.execute("DELETE FROM subscriptions WHERE user_key = ?", (key,))
             removed = cursor.rowcount
             cursor = await db.execute(
-                "UPDATE users SET stopped_at = ? WHERE user_key = ? AND stopped_at IS NULL",
+                "UPDATE users SET stopped_at = ?, alerts = NULL, chat_id = NULL"
+                " WHERE user_key = ? AND (stopped_at IS NULL OR alerts IS NOT NULL)",
                 (iso(now), key),
             )
             return removed > 0 or cursor.rowcount > 0

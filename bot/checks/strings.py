@@ -1,0 +1,69 @@
+"""Each interface string on its own: does its HTML survive Telegram, whatever values it gets?
+
+Values put into a message are escaped, so a message whose HTML Telegram refuses is broken by
+its string, never by a case. Rendering each string with stand-in values finds that string and
+names it (file and key) once, instead of blaming every case whose screens use it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+from bot.content.models import Content
+from bot.content.render import environment
+from bot.telegram.html import EntityParseError, parse_html
+
+
+class _StandIn(jinja2.Undefined):
+    """Any value: prints as a word, counts as 1, is true (so {% if %} branches are rendered)."""
+
+    def __str__(self) -> str:
+        return "x"
+
+    def __html__(self) -> str:
+        return "x"
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Any:
+        return iter((_StandIn(), _StandIn()))  # two, so "for name, count in pairs" unpacks
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _StandIn()
+
+
+def _one(*_: object) -> int:
+    return 1
+
+
+# Jinja's Undefined fails on arithmetic and comparisons; a stand-in number answers 1. Set
+# after the class so they replace Undefined's failing methods without a typed override.
+for _name in (
+    "__int__ __add__ __sub__ __mul__ __floordiv__ __truediv__ __mod__ __radd__ __rsub__"
+    " __rmul__ __rmod__ __lt__ __le__ __gt__ __ge__ __getitem__ __call__"
+).split():
+    setattr(_StandIn, _name, _one)
+
+
+def string_problems(content: Content) -> list[str]:
+    """Messages whose HTML Telegram would refuse, named by file and key."""
+    env = environment(autoescape=True, undefined=_StandIn)
+    problems = []
+    for lang, table in content.strings.items():
+        for key, source in table.messages.items():
+            where = f"{content.directory / 'strings' / f'{lang}.yaml'}: messages.{key}"
+            try:
+                parse_html(env.from_string(source).render().strip())
+            except EntityParseError as error:
+                problems.append(f"{where}: Telegram would refuse this message's HTML: {error}")
+            except Exception:  # stand-ins cannot fit every string; the screens are rendered
+                continue  # with real values next, and their failures are named too
+    return problems
