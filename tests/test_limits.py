@@ -100,5 +100,5 @@ def test_remembered_labels_follow_their_values(content: Content) -> None:
     )
     # Messages without values are the same text every time; with values, rendered each time.
     assert texts.message("en", "help") == texts.message("en", "help")
-    assert "5" in texts.message("en", "admin_blocked", blocked=5)
-    assert "6" in texts.message("en", "admin_blocked", blocked=6)
+    assert "5" in texts.message("en", "admin_sending", size=5)
+    assert "6" in texts.message("en", "admin_sending", size=6)

@@ -40,7 +40,10 @@ async def test_stats_show_totals_per_official_channel_and_a_chart(
     await olga.click("Напомнить")
 
     admin = bot.user(ADMIN_ID)
-    sent = await admin.send("/stats")
+    [overview] = await admin.send("/stats")
+    assert "🟢 UA 31.22 Zhanbolat Mamay: 4 actions, 4 supporters" in overview.text
+    assert "blocked the bot: 0" in overview.text
+    sent = await admin.click("📊 UA 31.22")
     text = sent[0].text
     assert "Actions: 4 (today 4, last 7 days 4)" in text
     assert "President of Kazakhstan 1 · Ambassador of Kazakhstan to the United States 3" in text
@@ -48,7 +51,9 @@ async def test_stats_show_totals_per_official_channel_and_a_chart(
     assert "Supporters who acted: 4 · Subscribed to reminders: 1" in text
     [photo] = fake.calls_to("sendPhoto")
     assert photo.files["photo"].data.startswith(b"\x89PNG")
-    assert "blocked the bot (all cases): 0" in sent[-1].text
+    # The same with the case named in the command.
+    again = await admin.send("/stats ua-31-22")
+    assert again[0].text == text
 
 
 async def test_report_is_a_csv_of_anonymous_counts(bot: BotUnderTest, fake: FakeTelegram) -> None:

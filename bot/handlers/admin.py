@@ -9,7 +9,7 @@ from datetime import UTC
 from telegram import InputFile, Update
 
 from bot.checks.content import keep_served, load_content
-from bot.content.models import ContentError
+from bot.content.models import CaseContent, ContentError, Lang
 from bot.handlers.common import BotContext, load_supporter, send
 from bot.screens.chart import render_chart
 
@@ -17,24 +17,55 @@ log = logging.getLogger(__name__)
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
-    """/stats: per case, the numbers and a chart of actions per day."""
+    """/stats: the network at a glance; /stats <case>: one case's numbers and chart."""
     _, lang = await load_supporter(update, context)
     services = context.services
+    if context.args:
+        case = services.content.case(context.args[0])
+        if case is not None:
+            await _case_stats(update, context, case, lang)
+            return
     storage = services.storage
+    today = services.today()
+    # Drafts first (organizers' work in hand), then open cases most urgent first, then ended.
+    views = services.views
+    cases = (
+        [c for c in services.content.iter_cases() if not c.listed]
+        + views.open_cases(today)
+        + views.ended_cases(today)
+    )
+    totals = await storage.stats.totals()
+    alerts = await storage.audiences.alerts_counts()
+    blocked = await storage.stats.blocked()
+    screen = services.admin_views.overview(lang, cases, totals, alerts, blocked, today)
+    await send(update, context, screen)
+
+
+async def on_stats_button(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
+    """A case button of the /stats overview (organizers only)."""
+    from bot.handlers.journey import Outdated
+
+    user = update.effective_user
+    case = context.services.content.case(args[0]) if args else None
+    if user is None or user.id not in context.services.settings.admins or case is None:
+        raise Outdated(args)  # a forged or forwarded organizer button, or a removed case
+    _, lang = await load_supporter(update, context)
+    await _case_stats(update, context, case, lang)
+
+
+async def _case_stats(update: Update, context: BotContext, case: CaseContent, lang: Lang) -> None:
+    services = context.services
     chat = update.effective_chat
     assert chat is not None
     today = services.now().astimezone(UTC).date()  # anonymous counts are kept per UTC day
-    for case in services.content.iter_cases():
-        stats = await storage.stats.case_stats(case.case.id, today)
-        await send(update, context, services.admin_views.stats(lang, case, stats))
-        if stats.per_day:
-            # Rendering takes tens of milliseconds: off the event loop, so replies stay fast.
-            png = await asyncio.to_thread(render_chart, case, stats.per_day)
-            await context.bot.send_photo(chat.id, InputFile(png, filename="actions.png"))
-        else:
-            await send(update, context, services.admin_views.note(lang, "admin_no_chart"))
-    blocked = await storage.stats.blocked()
-    await send(update, context, services.admin_views.note(lang, "admin_blocked", blocked=blocked))
+    stats = await services.storage.stats.case_stats(case.case.id, today)
+    await send(update, context, services.admin_views.stats(lang, case, stats))
+    if stats.per_day:
+        # Rendering takes tens of milliseconds: off the event loop, so replies stay fast.
+        png = await asyncio.to_thread(render_chart, case, stats.per_day)
+        await context.bot.send_photo(chat.id, InputFile(png, filename="actions.png"))
+    else:
+        await send(update, context, services.admin_views.note(lang, "admin_no_chart"))
 
 
 async def report_command(update: Update, context: BotContext) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.handlers import account, broadcast, journey, settings, signature
+from bot.handlers import account, admin, broadcast, journey, settings, signature
 from bot.handlers.common import BotContext, load_supporter, send
 from bot.screens.callbacks import Action, Callback
 from bot.screens.screen import Screen
@@ -43,6 +43,7 @@ ROUTES: dict[Action, Route] = {
     Action.ENDED: _quiet(journey.show_ended),
     Action.ALERTS: settings.on_alerts_button,
     Action.SETTINGS: settings.on_settings_button,
+    Action.STATS: _quiet(admin.on_stats_button),
 }
 
 

@@ -85,7 +85,7 @@ class AccountScreens(ScreenBase):
         text = self._msg(
             lang, "settings", alerts=alerts, reminders=reminders, news=news, following=followed
         )
-        mark = self._btn(lang, "chosen_mark")
+        mark = self._btn(lang, "chosen_mark") + " "
         keyboard = [
             [
                 button(

@@ -16,6 +16,10 @@ from bot.storage.audiences import BROADCAST_AUDIENCES, Audience
 from bot.storage.stats import CaseStats
 
 #: Outbox states shown to organizers, in the order of the progress line.
+#: Cases listed in the /stats overview, and how many get a button (a phone screen's worth).
+_OVERVIEW_CASES = 30
+_OVERVIEW_BUTTONS = 12
+
 STATES = ("sent", "blocked", "failed", "unknown", "cancelled", "pending", "sending")
 
 
@@ -45,6 +49,46 @@ class AdminViews:
             channels=channels,
         )
         return Screen(text)
+
+    def overview(
+        self,
+        lang: Lang,
+        cases: list[CaseContent],
+        totals: Mapping[str, tuple[int, int]],
+        alerts: Mapping[str, int],
+        blocked: int,
+        today: date,
+    ) -> Screen:
+        """/stats: the network at a glance, a line per case, a button per case for details."""
+        lines = []
+        for case in cases[:_OVERVIEW_CASES]:
+            total, supporters = totals.get(case.case.id, (0, 0))
+            lines.append(
+                self.texts.button(
+                    lang,
+                    "stats_line",
+                    ua_number=case.case.ua_number,
+                    person=local(case.case.person.name, lang),
+                    total=total,
+                    supporters=supporters,
+                    status=case.case.status,
+                    open=case.is_open(today),
+                )
+            )
+        text = self.texts.message(
+            lang,
+            "admin_overview",
+            lines=lines,
+            more=max(0, len(cases) - _OVERVIEW_CASES),
+            each=alerts.get("each", 0),
+            weekly=alerts.get("weekly", 0),
+            blocked=blocked,
+        )
+        keyboard = [
+            [button(f"📊 UA {c.case.ua_number}", Action.STATS, c.case.id)]
+            for c in cases[:_OVERVIEW_BUTTONS]
+        ]
+        return Screen(text, keyboard)
 
     def report_csv(self, case: CaseContent, rows: list[tuple[date, str, str, int]]) -> bytes:
         """Aggregate counts per day × official × channel: safe to forward to officials."""

@@ -30,6 +30,7 @@ class Action(StrEnum):
     ENDED = "e"
     ALERTS = "a"
     SETTINGS = "g"
+    STATS = "T"
 
 
 @dataclass(frozen=True)

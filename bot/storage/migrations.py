@@ -166,7 +166,10 @@ MIGRATIONS.append(
         -- (reminders and news of a case they follow, or alerts); everyone else's goes.
         UPDATE users SET chat_id = NULL WHERE alerts IS NULL
             AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_key = users.user_key);
-        CREATE INDEX users_by_alerts ON users (alerts) WHERE alerts IS NOT NULL
+        CREATE INDEX users_by_alerts ON users (alerts) WHERE alerts IS NOT NULL;
+        -- /stats and audiences look subscriptions up by case, and count blocked supporters.
+        CREATE INDEX subscriptions_by_case ON subscriptions (case_id);
+        CREATE INDEX users_blocked ON users (blocked_at) WHERE blocked_at IS NOT NULL
         """,
     )
 )

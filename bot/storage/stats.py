@@ -79,6 +79,15 @@ class Stats:
             per_day=per_day,
         )
 
+    async def totals(self) -> dict[str, tuple[int, int]]:
+        """Per case: actions and supporters who acted (two small anonymous tables)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT c.case_id, c.total, coalesce(s.count, 0) FROM"
+            " (SELECT case_id, sum(count) AS total FROM action_counts GROUP BY case_id) c"
+            " LEFT JOIN supporter_counts s USING (case_id)"
+        )
+        return {str(row[0]): (int(row[1]), int(row[2])) for row in rows}
+
     async def blocked(self) -> int:
         """Supporters who blocked the bot (Telegram answered 403)."""
         rows = await self._db.execute_fetchall(
