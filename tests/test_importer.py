@@ -206,10 +206,14 @@ def test_read_document_tolerates_bom_and_crlf(tmp_path: Path) -> None:
 
 
 def test_read_document_refuses_other_formats(tmp_path: Path) -> None:
-    path = tmp_path / "ua.pdf"
-    path.write_bytes(b"%PDF")
-    with pytest.raises(DocumentError, match=r"only \.txt and \.docx"):
+    path = tmp_path / "ua.rtf"
+    path.write_bytes(b"{\\rtf1}")
+    with pytest.raises(DocumentError, match=r"only \.txt, \.docx, \.pdf and \.html"):
         read_document(path)
+    broken = tmp_path / "ua.pdf"
+    broken.write_bytes(b"%PDF")
+    with pytest.raises(DocumentError, match="not a readable PDF"):
+        read_document(broken)
     latin = tmp_path / "ua.txt"
     latin.write_bytes("Caf\xe9".encode("latin-1"))
     with pytest.raises(DocumentError, match="not UTF-8"):
