@@ -8,6 +8,7 @@ drops page furniture and re-joins hard-wrapped lines.
 
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
 from pathlib import Path
@@ -132,6 +133,8 @@ def _read_pdf(path: Path) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
+    # pypdf logs every repair it makes; organizers need only the one line below, if any.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
