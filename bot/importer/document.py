@@ -78,8 +78,8 @@ def _sentence_case(title: str, body: str) -> str:
         word, at = match.group(0), match.start() - 1
         while at >= 0 and body[at] == " ":
             at -= 1
-        if word[0].islower():
-            lower.add(word.lower())
+        if word == word.lower():
+            lower.add(word)
         elif at >= 0 and body[at] not in '.!?:;“"(':  # a capital mid-sentence marks a name
             proper[word.lower()] = word
     proper = {key: word for key, word in proper.items() if key not in lower}
@@ -97,15 +97,16 @@ def _sentences(paragraph: str) -> list[str]:
     return re.split(r"(?<=[.!?])\s+(?=[A-Z“\"(])", paragraph)
 
 
+#: "…, and Mamay should be released": the ask is the clause after the last "and" whose subject
+#: (a name of up to five words) is followed by "should" or "must".
 _ASK_SPLIT = re.compile(
-    r"^(?P<lead>.*\bbelieves\b.*?),?\s+and\s+(?P<ask>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
-    r"\s+(?:should|must)\s.+)$"
+    r"^(?P<lead>.*?),?\s+and\s+(?P<ask>[A-Z][\w’'.-]*(?:\s+[\w’'.-]+){0,4}?\s+(?:should|must)\s.+)$"
 )
 
 
 _ASK = re.compile(
-    r"\b(should|must)\b.*\breleased?\b|\bcalls? (on|for)\b|\bbelieves\b.*\b(should|must)\b"
-    r"|\burges?\b",
+    r"\b(?:should|must|calls? (?:on|for)|urges?|fordert|fordern|muss|müssen|doit|doivent|exige"
+    r"|demande|pide|piden|debe|deben|exige|требует|призывает|должн\w*)\b",
     re.IGNORECASE,
 )
 
@@ -137,6 +138,7 @@ class _Document:
                 self.values[index] = value
         self.letters = find_letters(self.lines, set(self.anchors))
         self.in_letter = {i for start, end, _ in self.letters for i in range(start, end)}
+        self.title_at = -1
 
     def first(self, kind: str) -> int:
         return next((i for i, k in self.anchors.items() if k == kind), -1)
@@ -185,7 +187,7 @@ def parse_document(text: str) -> ParsedCase:
     doc = _Document(text)
     parsed = ParsedCase()
     _read_number(doc, parsed)
-    title_at = _read_title(doc, parsed)
+    title_at = doc.title_at = _read_title(doc, parsed)
     story = _read_summary(doc, parsed, title_at)
     points = _recommended_points(doc)
     if parsed.summary and parsed.ask is None and points:
@@ -255,7 +257,8 @@ def _read_title(doc: _Document, parsed: ParsedCase) -> int:
     at = doc.first("title")
     if at >= 0:
         value = doc.values[at] or next((line for line in lines[at + 1 :] if line), "")
-        parsed.title = _sentence_case(value, " ".join(lines)) if value else None
+        body = " ".join(lines[at + 1 :])
+        parsed.title = _sentence_case(value, body) if value else None
         return at
     for index, line in enumerate(lines):
         match = _UA_LINE.match(line)
@@ -303,7 +306,11 @@ def _subject(line: str) -> tuple[str | None, str | None]:
 def _country(upper: str) -> str:
     """'UNITED STATES OF AMERICA' → 'United States of America'."""
     return " ".join(
-        word.lower() if word in {"OF", "AND", "THE"} and i else word.capitalize()
+        word.lower()
+        if word in {"OF", "AND", "THE"} and i
+        else word
+        if len(word) <= 3  # USA, UK, DRC: initials stay as they are
+        else word.capitalize()
         for i, word in enumerate(upper.split())
     )
 
@@ -313,10 +320,12 @@ def _person_from_subject(parsed: ParsedCase, line: str) -> None:
     if not subject or not subject[:1].isupper():
         return
     parsed.person_name = subject
-    genders = set(re.findall(r"\(([mf])\)", line))
-    if genders == {"m"}:
+    genders = re.findall(r"\(([mf])\)", line)
+    if len(genders) != 1:
+        return  # several people: the document gives no pronoun for them together
+    if genders == ["m"]:
         parsed.pronouns = "he, him"
-    elif genders == {"f"}:
+    elif genders == ["f"]:
         parsed.pronouns = "she, her"
 
 
@@ -379,7 +388,7 @@ def _official_regions(doc: _Document) -> list[list[str]]:
             skip = kind in ("copies", "background", "recommended", "diplomats", "end")
             regions.append([])
             continue
-        if index in doc.in_letter:
+        if index in doc.in_letter or index == doc.title_at:
             regions.append([])
             continue
         if not skip:
@@ -410,10 +419,13 @@ def _read_officials(doc: _Document, parsed: ParsedCase) -> None:
 
 def _read_copies(doc: _Document, parsed: ParsedCase) -> None:
     for at in doc.all("copies"):
-        inline = doc.values.get(at, "")
-        region = doc.region(at)
-        if inline:
-            region = [part.strip() for part in re.split(r",\s+(?=\D)", inline)] + [""] + region
+        region = [doc.values.get(at, ""), *doc.region(at)]
+        # Amnesty USA's e-mails give a recipient on one line: "Ambassador X, Embassy …, Fax: …".
+        region = [
+            part.strip()
+            for line in region
+            for part in (line.split(", ") if line.count(", ") >= 2 else [line])
+        ]
         for block in blocks(region):
             if any(contact_key(line) is None for line in block):
                 parsed.copies.append(parse_copy(block))
@@ -497,7 +509,7 @@ def _read_background(doc: _Document, parsed: ParsedCase, story: list[str]) -> No
     found = list(story)
     for at in doc.all("background"):
         for line in doc.region(at):
-            if line and not (CHROME.match(line) or PLACEHOLDERS.match(line)):
+            if line and not _is_metadata(line):
                 found.append(line)
     parsed.background = found
     if not found:
@@ -509,8 +521,11 @@ def _read_background(doc: _Document, parsed: ParsedCase, story: list[str]) -> No
 def _read_languages(doc: _Document, parsed: ParsedCase) -> None:
     values = [value for _, value in doc.footer("languages")]
     if not values:
-        for line in doc.lines:
+        for index, line in enumerate(doc.lines):
             match = LANGUAGE_SENTENCE.search(line) or LANGUAGE_SENTENCE_DE.search(line)
+            if match is None and doc.anchors.get(index) == "recommended":
+                # "Please send appeals to arrive as quickly as possible, in English:"
+                match = re.search(r",\s*in\s+(?P<value>[^:;.,]+?)\s*:?\s*$", line)
             if match:
                 values = [match["value"]]
                 break

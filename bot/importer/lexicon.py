@@ -35,7 +35,7 @@ HEADINGS: dict[str, re.Pattern[str]] = {
         r"^(?:take action\b.*|(?:please )?send (?:your )?appeals\b.*\bto\s*:?"
         r"|(?:please )?write to\s*:?|target'?s contact details\b.*|appelle an\s*:?"
         r"|(?:adresse|adressen)\s*:?|(?:envoyez|adressez) vos (?:appels|lettres)\b.*"
-        r"|(?:escriba|enviad|envíe)\w* (?:sus |vuestros )?(?:llamamientos|cartas) a\b.*"
+        r"|(?:escrib|envi|envía|enví)\w*\s+(?:(?:sus|vuestros|tus)\s+)?(?:(?:llamamientos|cartas)\s+)?a\s*:?"
         r"|direcciones\s*:?|кому писать\s*:?|адреса\s*:?|адресаты\s*:?)$"
     ),
     "copies": _line(
@@ -233,7 +233,8 @@ TITLE_WORDS = _words(
     representative mission consul consulate high commission public health education labour
     labor information development social economy finance penitentiary prison prisons
     administration agency committee department bureau investigation investigative
-    presidential executive
+    presidential executive chargé charge d'affaires
+    republik república république республика estado staat état nación
     presidente ministro ministra secretario secretaria procurador procuradora fiscal
     gobernador gobernadora embajador embajadora alcalde alcaldesa jefe director directora
     división brigada general comandante coronel defensor defensora
@@ -256,7 +257,7 @@ TITLE_STEM = re.compile(
     r"botschaft|embaja|governor|gobernad|gouvern|governad|secretar|sekretär|secrétair|attorney|"
     r"fiscal|mayor|alcald|maire|bürgermeister|prefeit|commission|ombuds|defensor|director|"
     r"directeur|direktor|king|könig|emir|sheikh|premier|judge|juez|juge|richter|chief|head of|"
-    r"chair|speaker|warden|superintend|прокурор|президент|министр|посол|губернатор|председател|"
+    r"chair|speaker|warden|superintend|republi|républi|repúbli|республик|федерац|прокурор|президент|министр|посол|губернатор|председател|"
     r"начальник|директор|глава|судья|уполномоченн)",
     re.IGNORECASE,
 )
@@ -280,7 +281,7 @@ HONORIFICS = _words(
     mr mr. mrs mrs. ms ms. miss dr dr. madam madame sir your his her excellency h.e. s.e.
     hon. honourable honorable herrn herr frau m. mme mme. monsieur son excellence
     lic. lic licenciado licenciada sr. sr sra. sra don doña ing. mtro. mtra. exmo. excmo.
-    excma. exma. sheikh prof. prof general división brigada colonel major admiral
+    excma. exma. sheikh prof. prof general división brigada colonel major admiral senior
     господину господин госпоже г-н г-жа
     """
 )

@@ -9,6 +9,7 @@ Word or a web page gives one per paragraph (a blank line between each) stay one 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.content.models import EMAIL_PATTERN
@@ -50,6 +51,13 @@ _NUMBERED = re.compile(r"^\d{1,2}[.)]\s*")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
+_HEADER = re.compile(
+    r"^(?:urgent action|urgent action appeal|eilaktion|action urgente|acción urgente"
+    r"|срочные действия)\b",
+    re.IGNORECASE,
+)
+
+
 def contact_key(line: str) -> tuple[str, str] | None:
     """('email', 'a@b.c') for 'E-mail: a@b.c'; None if the line is not a contact line."""
     match = _KEY_LINE.match(line)
@@ -89,11 +97,19 @@ def _is_noise(line: str) -> bool:
         return True
     if is_salutation(line) and contact_key(line) is None and line.endswith((",", ":", "!")):
         return True  # a letter's opening: the letter starts here
-    return words(line) <= 5 and find_date(line) is not None
+    if _HEADER.match(line) or re.search(r"\b(?:UA|AU)\b[\s:-]*\d", line):
+        return True  # the template's own heading and number
+    return words(line) <= 12 and find_date(line) is not None
+
+
+#: A name part with a lowercase prefix: "al-Sawy", "el-Baqer", "d'Almeida".
+_PREFIXED = re.compile(r"^(?:al|el|ad|as|ash|bin|ibn|abu|d)[-'’][^\W\d_]")
 
 
 def _is_capitalised(token: str) -> bool:
-    return token[:1].isupper() and all(c.isalpha() or c in "-'’." for c in token)
+    return (token[:1].isupper() or bool(_PREFIXED.match(token))) and all(
+        c.isalpha() or c in "-'’." for c in token
+    )
 
 
 def _is_title_word(token: str) -> bool:
@@ -118,9 +134,13 @@ def split_heading(heading: str) -> tuple[str, str, bool]:
         if _is_capitalised(token):
             start -= 1
         elif token in PARTICLES and start - 1 > 0 and start < len(tokens):
-            if not _is_capitalised(tokens[start - 2]):
+            # "María de la Luz …": skip particles back to the capitalised word before them.
+            back = start - 1
+            while back > 0 and tokens[back - 1] in PARTICLES:
+                back -= 1
+            if back == 0 or not _is_capitalised(tokens[back - 1]):
                 break
-            start -= 1
+            start = back
         else:
             break
     if 0 < start < len(tokens) and tokens[start - 1].lower() in CONNECTORS:
@@ -161,7 +181,14 @@ def _is_title_line(line: str) -> bool:
 
 
 def _readable(title: str) -> str:
-    """An ALL-CAPS office ('GENERALSTAATSANWALT') as a title is written in running text."""
+    """The office alone ('Monsieur le Ministre de la Justice' → 'Ministre de la Justice'),
+    and an ALL-CAPS office ('GENERALSTAATSANWALT') as running text writes it."""
+    tokens = title.split()
+    while len(tokens) > 1 and (
+        tokens[0].lower() in HONORIFICS or tokens[0].lower() in {"le", "la", "el", "der", "die"}
+    ):
+        tokens = tokens[1:]
+    title = " ".join(tokens)
     if any(c.islower() for c in title):
         return title
     parts = title.lower().split()
@@ -173,7 +200,8 @@ def _readable(title: str) -> str:
 
 def official_id(title: str, taken: set[str]) -> str:
     """A short id from the title ('president', 'minister-justice'), unique in the case."""
-    found = re.findall(r"[^\W\d_]+|\d+", title.lower())
+    plain = unicodedata.normalize("NFKD", title.lower()).encode("ascii", "ignore").decode()
+    found = re.findall(r"[a-z]+|\d+", plain)
     ascii_words = [w for w in found if w.isascii() and w not in CONNECTORS]
     candidates = [ascii_words[0][:16]] if ascii_words else ["official"]
     if len(ascii_words) > 1:
@@ -222,9 +250,13 @@ def blocks(region: list[str]) -> list[list[str]]:
     merged: list[list[str]] = []
     for block in found:
         heading = [line for line in block if contact_key(line) is None]
-        # Contact lines cut off by a blank line, or address lines without a heading of their
-        # own, belong to the block above.
-        if merged and (not heading or (not _has_heading(heading) and not _closed(merged[-1]))):
+        previous = merged[-1] if merged else []
+        lone = len(previous) == 1 and contact_key(previous[0]) is None
+        if merged and (
+            not heading or lone or (not _has_heading(heading) and not _closed(previous))
+        ):
+            # Contact lines cut off by a blank line, address lines without a heading of their
+            # own, or a lone name line: each belongs to the block above.
             merged[-1] += block
         else:
             merged.append(block)
@@ -239,6 +271,8 @@ def _closed(block: list[str]) -> bool:
 def _has_heading(lines: list[str]) -> bool:
     """Whether a block starts with a name or a title (its first or second line)."""
     for line in lines[:2]:
+        if re.search(r"\S: \S", line):
+            continue  # "Honduras: Defensores del agua …" is a document's title, not an office
         _, name, _ = split_heading(line)
         if name or _is_title_line(line) or _is_name(line):
             return True

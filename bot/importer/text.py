@@ -41,7 +41,12 @@ def clean_lines(text: str) -> list[str]:
 def drop_page_furniture(pages: list[list[str]]) -> list[str]:
     """The pages' lines joined, without page numbers and headers or footers every page repeats."""
     if len(pages) == 1:
-        return pages[0]
+        page = pages[0]
+        at = [i for i, line in enumerate(page) if line]
+        edge = {*at[:2], *at[-2:]}
+        return [
+            line for i, line in enumerate(page) if not (i in edge and _PAGE_NUMBER.match(line))
+        ]
     edges: Counter[str] = Counter()
     for page in pages:
         filled = [line for line in page if line]
@@ -80,7 +85,7 @@ def is_hard_wrapped(lines: list[str]) -> bool:
     if width > 130:
         return False
     near = [length for length in lengths if length >= width * 0.8]
-    return len(near) >= len(lengths) * 0.4
+    return len(near) >= max(4, len(lengths) * 0.25)
 
 
 def unwrap(lines: list[str]) -> list[str]:
@@ -127,9 +132,12 @@ def words(line: str) -> int:
 _SENTENCE_END = re.compile(r"[.!?…][”\"’)]?$")
 
 
+_SENTENCE_INSIDE = re.compile(r"[^\W\d_]{2}[.!?][”\"’)]? [A-ZÀ-ÞА-Я]")
+
+
 def is_prose(line: str) -> bool:
     """A sentence or more of running text: never an address line, a title or a name."""
     count = words(line)
     if count >= 20:
         return True
-    return count >= 9 and (bool(_SENTENCE_END.search(line)) or ". " in line)
+    return count >= 9 and bool(_SENTENCE_END.search(line) or _SENTENCE_INSIDE.search(line))
