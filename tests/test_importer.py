@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.checks.content import load_content
 from bot.content.models import Channel, Content
@@ -356,7 +357,7 @@ def test_facebook_url_and_instagram() -> None:
     assert warned(parsed, "officials.ambassador: Instagram is not a channel")
 
 
-def test_languages_the_bot_lacks_are_reported(tmp_path: Path) -> None:
+def test_any_preferred_language_is_written_and_unknown_names_reported(tmp_path: Path) -> None:
     text = replaced(": Russian, English", ": French, English and Klingon")
     parsed = parse(text)
     assert parsed.languages == ["fr", "en"]
@@ -364,7 +365,10 @@ def test_languages_the_bot_lacks_are_reported(tmp_path: Path) -> None:
     path = tmp_path / "ua.txt"
     path.write_text(text, encoding="utf-8")
     result = import_document(path, content_dir_with_strings(tmp_path), today=TODAY)
-    assert any("prefers 'fr', which the bot does not offer" in w for w in result.warnings)
+    # Any language is a letter language now: French is written, its letter is still to make.
+    case = yaml.safe_load((result.directory / "case.yaml").read_text(encoding="utf-8"))
+    assert case["languages"] == ["fr", "en"]
+    assert any("no fr letter: translate templates/letter.en.j2" in w for w in result.warnings)
     assert not any("no ru letter" in w for w in result.warnings)
 
 

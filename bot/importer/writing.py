@@ -121,11 +121,7 @@ def _salutation(official: Any, allowed: list[str]) -> dict[str, str]:
     found = dict(official.salutations)
     if official.salutation and not found:
         found["en"] = official.salutation
-    kept = {code: text for code, text in found.items() if code in allowed}
-    if "en" not in kept and official.salutation and "en" in allowed and "en" not in found:
-        # The content model needs an English text: the letter's own salutation stands in.
-        kept["en"] = official.salutation
-    return kept
+    return {code: text for code, text in found.items() if code in allowed}
 
 
 def case_data(parsed: ParsedCase, case_id: str, source: str, languages: list[str]) -> Any:
