@@ -47,9 +47,24 @@ def _one(*_: object) -> int:
 # Jinja's Undefined fails on arithmetic and comparisons; a stand-in number answers 1. Set
 # after the class so they replace Undefined's failing methods without a typed override.
 for _name in (
-    "__int__ __add__ __sub__ __mul__ __floordiv__ __truediv__ __mod__ __radd__ __rsub__"
-    " __rmul__ __rmod__ __lt__ __le__ __gt__ __ge__ __getitem__ __call__"
-).split():
+    "__int__",
+    "__add__",
+    "__sub__",
+    "__mul__",
+    "__floordiv__",
+    "__truediv__",
+    "__mod__",
+    "__radd__",
+    "__rsub__",
+    "__rmul__",
+    "__rmod__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__getitem__",
+    "__call__",
+):
     setattr(_StandIn, _name, _one)
 
 
