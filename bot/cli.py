@@ -19,8 +19,10 @@ from bot.checks.content import load_content
 from bot.content.models import LANGS, ContentError, Lang
 from bot.core.crypto import Vault, generate_secret
 from bot.core.logs import configure_logging
+from bot.importer.parsed import ParsedCase
 from bot.importer.reading import DocumentError
-from bot.importer.writing import import_document
+from bot.importer.updates import apply_update, plan_update
+from bot.importer.writing import import_document, read_case
 from bot.runner import run
 from bot.settings import load_settings
 from bot.storage import Storage
@@ -61,17 +63,38 @@ def run_bot() -> int:
 # -- import ---------------------------------------------------------------------------------
 
 
-def import_case(document: Path, content_dir: Path, case_id: str | None, overwrite: bool) -> int:
+def import_case(
+    document: Path, content_dir: Path, case_id: str | None, overwrite: bool, update: bool = False
+) -> int:
     """Write a case folder from a UA document and list what the organizer still has to do."""
     try:
-        result = import_document(document, content_dir, case_id=case_id, overwrite=overwrite)
+        parsed = read_case(document)
+        target_id = case_id or parsed.update_of or parsed.case_id
+        existing = content_dir / "cases" / target_id if target_id else None
+        if existing is not None and existing.is_dir() and (parsed.update_of or update):
+            return _update_case(document, existing, parsed, update)
+        result = import_document(
+            document, content_dir, case_id=case_id, overwrite=overwrite, parsed=parsed
+        )
     except DocumentError as error:
         print(f"error: {error}", file=sys.stderr)
         if "already exists" in str(error) and not overwrite:
             # The importer's message is written for any caller; say the flag for this one.
-            print("To replace that case, run the import again with --overwrite.", file=sys.stderr)
+            print(
+                "To replace that case, run the import again with --overwrite "
+                "(or --update to keep its translations and change only the facts).",
+                file=sys.stderr,
+            )
         return 1
     print(f"Imported case {result.case_id} into {result.directory}")
+    if result.update_of and result.update_of != result.case_id:
+        print(f"It is further information on case {result.update_of}, which does not exist here.")
+    elif result.update_of:
+        print(
+            f"It is further information on UA {parsed.ua_number}; no case {result.update_of} "
+            "existed, so it was imported as a new case."
+        )
+    _print_missing(parsed.missing)
     for warning in result.warnings:
         print(f"warning: {warning}")
     check = "python -m bot check"
@@ -81,6 +104,37 @@ def import_case(document: Path, content_dir: Path, case_id: str | None, overwrit
         print(f"Next: fix the warnings above, then run: {check}")
     else:
         print(f"Next: review {result.directory / 'case.yaml'}, then run: {check}")
+    return 0
+
+
+def _print_missing(missing: list[str]) -> None:
+    if missing:
+        print(f"The document lacks: {', '.join(missing)} (left empty, see below).")
+
+
+def _update_case(document: Path, case_dir: Path, parsed: ParsedCase, apply: bool) -> int:
+    """Show (or, with --update, apply) what a further-information document changes."""
+    what = f"UA {parsed.ua_number}" if parsed.ua_number else "this case"
+    print(f"{document.name} is further information on {what}: it updates case {case_dir.name}")
+    changes = (
+        apply_update(case_dir, parsed, source=document.name)
+        if apply
+        else plan_update(case_dir, parsed)
+    )
+    for change in changes:
+        print(f"  {change}")
+    if not changes:
+        print("  (nothing to change)")
+    if not apply:
+        print("Nothing was written. To apply these changes, run the import again with --update.")
+        return 0
+    for change in changes:
+        if change.field.startswith("templates/letter."):
+            print(
+                "warning: the letter changed: check the translated letters "
+                "(templates/letter.*.j2) against it"
+            )
+    print(f"Updated {case_dir}. Next: run: python -m bot check")
     return 0
 
 
@@ -220,11 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     importing = commands.add_parser(
         "import",
-        help="turn a UA document (.txt or .docx) into a case folder",
+        help="turn a UA document (.txt, .docx, .pdf or .html) into a case folder",
         description=(
-            "Read an Urgent Action document and write content/cases/<case id>/ with case.yaml "
-            "and the English templates. Names, addresses and handles are copied from the "
-            "document, never invented; whatever is missing is listed as a warning to fix."
+            "Read an Urgent Action document (any template since 2009) and write "
+            "content/cases/<case id>/ with case.yaml and the templates of its letter. Names, "
+            "addresses and handles are copied from the document, never invented; whatever is "
+            "missing is listed to fix. A 'Further information on UA ...' document shows what "
+            "it changes in the case it updates; --update applies it."
         ),
     )
     importing.add_argument("file", type=Path, metavar="FILE", help="the UA document")
@@ -237,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument(
         "--overwrite", action="store_true", help="replace the case if it already exists"
+    )
+    importing.add_argument(
+        "--update",
+        action="store_true",
+        help="update the existing case with the document's facts, keeping its translations",
     )
 
     checking = commands.add_parser(
@@ -302,7 +363,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "import":
         return import_case(
-            args.file, args.content or _default_content(), args.case_id, args.overwrite
+            args.file,
+            args.content or _default_content(),
+            args.case_id,
+            args.overwrite,
+            args.update,
         )
     if args.command == "check":
         return check(args.dir or _default_content())

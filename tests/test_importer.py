@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.checks.content import load_content
 from bot.content.models import Channel, Content
@@ -206,10 +207,14 @@ def test_read_document_tolerates_bom_and_crlf(tmp_path: Path) -> None:
 
 
 def test_read_document_refuses_other_formats(tmp_path: Path) -> None:
-    path = tmp_path / "ua.pdf"
-    path.write_bytes(b"%PDF")
-    with pytest.raises(DocumentError, match=r"only \.txt and \.docx"):
+    path = tmp_path / "ua.rtf"
+    path.write_bytes(b"{\\rtf1}")
+    with pytest.raises(DocumentError, match=r"only \.txt, \.docx, \.pdf and \.html"):
         read_document(path)
+    broken = tmp_path / "ua.pdf"
+    broken.write_bytes(b"%PDF")
+    with pytest.raises(DocumentError, match="not a readable PDF"):
+        read_document(broken)
     latin = tmp_path / "ua.txt"
     latin.write_bytes("Caf\xe9".encode("latin-1"))
     with pytest.raises(DocumentError, match="not UTF-8"):
@@ -352,7 +357,7 @@ def test_facebook_url_and_instagram() -> None:
     assert warned(parsed, "officials.ambassador: Instagram is not a channel")
 
 
-def test_languages_the_bot_lacks_are_reported(tmp_path: Path) -> None:
+def test_any_preferred_language_is_written_and_unknown_names_reported(tmp_path: Path) -> None:
     text = replaced(": Russian, English", ": French, English and Klingon")
     parsed = parse(text)
     assert parsed.languages == ["fr", "en"]
@@ -360,7 +365,10 @@ def test_languages_the_bot_lacks_are_reported(tmp_path: Path) -> None:
     path = tmp_path / "ua.txt"
     path.write_text(text, encoding="utf-8")
     result = import_document(path, content_dir_with_strings(tmp_path), today=TODAY)
-    assert any("prefers 'fr', which the bot does not offer" in w for w in result.warnings)
+    # Any language is a letter language now: French is written, its letter is still to make.
+    case = yaml.safe_load((result.directory / "case.yaml").read_text(encoding="utf-8"))
+    assert case["languages"] == ["fr", "en"]
+    assert any("no fr letter: translate templates/letter.en.j2" in w for w in result.warnings)
     assert not any("no ru letter" in w for w in result.warnings)
 
 

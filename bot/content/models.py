@@ -132,6 +132,8 @@ class Official(Frozen):
     title: Named
     address: list[str] = []
     email: Annotated[str, AfterValidator(_email)] | None = None
+    # Further addresses of the same official ("Email: a@x.mx, b@x.mx"): the email goes to all.
+    more_emails: list[Annotated[str, AfterValidator(_email)]] = []
     fax: str | None = None
     phone: str | None = None
     twitter: list[Handle] = []
@@ -151,6 +153,21 @@ class Official(Frozen):
             Channel.FACEBOOK: self.facebook is not None,
         }
         return [channel for channel, present in given.items() if present]
+
+    @property
+    def emails(self) -> list[str]:
+        """Every email address of the official, the first one first."""
+        return [self.email, *self.more_emails] if self.email else []
+
+
+class Copy(Frozen):
+    """Someone to send a copy of the letter to ("Copies to": an embassy), not an official."""
+
+    name: str
+    address: list[str] = []
+    email: Annotated[str, AfterValidator(_email)] | None = None
+    fax: str | None = None
+    phone: str | None = None
 
 
 class Update(Frozen):
@@ -183,6 +200,8 @@ class Case(Frozen):
     reminders_days_before: list[int] = []
     updates: list[Update] = []
     officials: list[Official] = Field(min_length=1)
+    # "Copies to": shown to supporters as "also send a copy to …", never counted as officials.
+    copies: list[Copy] = []
 
     def official(self, official_id: str) -> Official | None:
         """The official with this id, or None if the content no longer has them."""

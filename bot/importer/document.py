@@ -1,203 +1,71 @@
-"""Turn an Amnesty Urgent Action document into a case folder the bot can serve.
+"""Turn an Amnesty Urgent Action document into the facts a case needs, by its structure.
 
-Organizers receive each Urgent Action as a Word or text document. Copying names, addresses
-and handles by hand is where mistakes creep in, so the importer copies them mechanically.
-It never invents: whatever it cannot find is left empty and reported as a warning, and an
-empty required field makes `load_content` fail with the file and the field named, so a
-half-imported case cannot be served by accident. Translations stay a human step.
+Organizers receive Urgent Actions as PDFs, Word files, web pages and e-mails, in templates
+that changed over the years. Sections are found by the headings of every template family
+wherever they stand, officials by what an official's block looks like, the letter from any
+opening to any closing. The importer never invents: whatever it cannot find is left empty,
+named once in `missing`, and explained in one warning.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Iterator
 
-from bot.content.models import EMAIL_PATTERN
-from bot.importer.parsed import ParsedCase, ParsedOfficial
-
-_HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
-
-
-_FACEBOOK = re.compile(r"^[A-Za-z0-9.]{1,50}$")
-
-
-_ARTEFACT = re.compile(r"\[bookmark: [^\]]*\]")
-
-
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
-
+from bot.importer.languages import detect_language, find_date, language_code, language_name
+from bot.importer.letter import find_letters, generated_letter
+from bot.importer.lexicon import (
+    CHROME,
+    DEADLINE_CUE,
+    FOOTERS,
+    HEADINGS,
+    LANGUAGE_SENTENCE,
+    LANGUAGE_SENTENCE_DE,
+    MAILING_CLOSING,
+    PLACEHOLDERS,
+)
+from bot.importer.numbers import find_number
+from bot.importer.officials import (
+    apply_salutations,
+    blocks,
+    contact_key,
+    is_official,
+    parse_copy,
+    parse_official,
+)
+from bot.importer.parsed import ParsedCase
+from bot.importer.text import clean_lines, is_prose, words
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
-_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f\u2009\u200a]+")
+_HEADER = re.compile(r"^(?:urgent action|urgent action appeal|eilaktion)$", re.IGNORECASE)
 
 
-_HEADER = re.compile(r"^(further information on )?urgent action\b", re.IGNORECASE)
-
-
-_TAKE_ACTION = re.compile(r"^take action\b", re.IGNORECASE)
-
-
-_DEAR = re.compile(r"^dear\s+\S", re.IGNORECASE)
-
-
-_CLOSING = re.compile(
-    r"^((yours\s+)?(sincerely|faithfully|truly|respectfully)( yours)?"
-    r"|(kind|best|warm)?\s*regards|with respect)\s*[,.]?$",
+_UA_LINE = re.compile(
+    r"^(?:(?P<update>further information|follow-?up)\s+on\s+)?UA\s*:?\s*\d{1,4}(?:-\d{1,2})?"
+    r"\s*/\s*\d{2,4}\b(?P<rest>.*)$",
     re.IGNORECASE,
 )
 
 
-_ADDITIONAL = re.compile(r"^additional information\b", re.IGNORECASE)
+_BULLET = re.compile(r"^(?:[-•*–]|\d{1,2}[.)])\s*")
 
 
-_NUMBERED = re.compile(r"^\d{1,2}[.)]\s*")
-
-
-_CLICK_HERE = re.compile(r"^click here\b", re.IGNORECASE)
-
-
-_UA_NUMBER = re.compile(
-    r"\b(?:urgent\s+action|UA)\s*(?:no\.?|number|#)?\s*:?\s*(\d{1,3}\.\d{2})\b", re.IGNORECASE
+#: Field names, in the order organizers read what is missing.
+FIELDS = (
+    "ua_number",
+    "title",
+    "summary",
+    "ask",
+    "person",
+    "pronouns",
+    "deadline",
+    "languages",
+    "officials",
+    "letter",
+    "background",
 )
-
-
-_FOOTER = {
-    "languages": re.compile(
-        r"^preferred languages? to address (the )?targets?\s*:\s*(?P<value>.*)$", re.IGNORECASE
-    ),
-    "deadline": re.compile(r"^please take action\b.*\buntil\s*:\s*(?P<value>.*)$", re.IGNORECASE),
-    "person": re.compile(r"^name and (pre)?pronouns?\s*:\s*(?P<value>.*)$", re.IGNORECASE),
-    "previous": re.compile(r"^links? to previous uas?\s*:\s*(?P<value>.*)$", re.IGNORECASE),
-}
-
-
-_KEY_LINE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z -]{0,20}?)\s*:\s*(?P<value>.*)$")
-
-
-_KEYS = {
-    "fax": "fax",
-    "phone": "phone",
-    "tel": "phone",
-    "telephone": "phone",
-    "email": "email",
-    "e-mail": "email",
-    "twitter": "twitter",
-    "x": "twitter",
-    "facebook": "facebook",
-    "salutation": "salutation",
-    "instagram": "instagram",
-}
-
-
-_LANGUAGE_CODES = {
-    "english": "en",
-    "russian": "ru",
-    "french": "fr",
-    "spanish": "es",
-    "arabic": "ar",
-    "chinese": "zh",
-    "mandarin": "zh",
-    "german": "de",
-    "portuguese": "pt",
-    "turkish": "tr",
-    "ukrainian": "uk",
-    "kazakh": "kk",
-    "uzbek": "uz",
-    "italian": "it",
-    "persian": "fa",
-    "farsi": "fa",
-    "belarusian": "be",
-    "azerbaijani": "az",
-    "armenian": "hy",
-    "georgian": "ka",
-    "kyrgyz": "ky",
-    "tajik": "tg",
-    "turkmen": "tk",
-    "japanese": "ja",
-    "korean": "ko",
-    "vietnamese": "vi",
-    "thai": "th",
-    "indonesian": "id",
-    "hindi": "hi",
-    "urdu": "ur",
-    "bengali": "bn",
-    "burmese": "my",
-    "polish": "pl",
-    "hebrew": "he",
-    "greek": "el",
-}
-
-
-_MONTH_NAMES = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-
-
-_MONTHS = {
-    name: number for number, full in enumerate(_MONTH_NAMES, start=1) for name in (full, full[:3])
-} | {"sept": 9}
-
-
-def _words(text: str) -> frozenset[str]:
-    """A word list written as prose, so long lists stay readable."""
-    return frozenset(text.split())
-
-
-#: Capitalised words that belong to an official's title, never to a person's name.
-_TITLE_WORDS = _words(
-    """
-    president vice prime minister ambassador prosecutor general attorney governor mayor
-    chairman chairwoman chairperson chair head chief director deputy secretary commissioner
-    judge justice speaker king queen emir prince princess excellency his her mr mrs ms miss
-    dr h.e. hon. honourable honorable ombudsman ombudsperson commander colonel officer warden
-    superintendent senator member parliament council office ministry embassy republic
-    federation state states united kingdom foreign internal interior affairs home defence
-    defense security human rights national federal supreme court police service permanent
-    representative mission consul consulate high commission public health education labour
-    labor information development social economy finance penitentiary prison prisons
-    administration agency committee department bureau investigation investigative
-    presidential executive
-    """
-)
-
-
-_CONNECTORS = _words("of for to the and on in at de")
-
-
-_PARTICLES = _words("da de del della der di do dos du van von bin ibn al el la le ter")
-
-
-_HONORIFICS = _words("mr mrs ms miss dr madam madame sir your his her excellency")
-
-
-def _clean_lines(text: str) -> list[str]:
-    """Lines without conversion artefacts, odd spaces or line-ending differences."""
-    text = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
-    text = _ARTEFACT.sub("", text)
-    return [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-
-
-def _find(
-    lines: list[str], pattern: re.Pattern[str], start: int = 0, end: int | None = None
-) -> int:
-    """Index of the first line from `start` matching `pattern`, or -1."""
-    for index in range(start, len(lines) if end is None else end):
-        if pattern.search(lines[index]):
-            return index
-    return -1
 
 
 def _sentence_case(title: str, body: str) -> str:
@@ -210,8 +78,8 @@ def _sentence_case(title: str, body: str) -> str:
         word, at = match.group(0), match.start() - 1
         while at >= 0 and body[at] == " ":
             at -= 1
-        if word[0].islower():
-            lower.add(word.lower())
+        if word == word.lower():
+            lower.add(word)
         elif at >= 0 and body[at] not in '.!?:;“"(':  # a capital mid-sentence marks a name
             proper[word.lower()] = word
     proper = {key: word for key, word in proper.items() if key not in lower}
@@ -221,6 +89,7 @@ def _sentence_case(title: str, body: str) -> str:
         return proper.get(word.lower(), word.lower())
 
     readable = _WORD.sub(fix, title)
+    readable = re.sub(r"(:\s+)(\w)", lambda m: m[1] + m[2], readable)
     return readable[:1].upper() + readable[1:]
 
 
@@ -228,15 +97,16 @@ def _sentences(paragraph: str) -> list[str]:
     return re.split(r"(?<=[.!?])\s+(?=[A-Z“\"(])", paragraph)
 
 
+#: "…, and Mamay should be released": the ask is the clause after the last "and" whose subject
+#: (a name of up to five words) is followed by "should" or "must".
 _ASK_SPLIT = re.compile(
-    r"^(?P<lead>.*\bbelieves\b.*?),?\s+and\s+(?P<ask>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
-    r"\s+(?:should|must)\s.+)$"
+    r"^(?P<lead>.*?),?\s+and\s+(?P<ask>[A-Z][\w’'.-]*(?:\s+[\w’'.-]+){0,4}?\s+(?:should|must)\s.+)$"
 )
 
 
 _ASK = re.compile(
-    r"\b(should|must)\b.*\breleased?\b|\bcalls? (on|for)\b|\bbelieves\b.*\b(should|must)\b"
-    r"|\burges?\b",
+    r"\b(?:should|must|calls? (?:on|for)|urges?|fordert|fordern|muss|müssen|doit|doivent|exige"
+    r"|demande|pide|piden|debe|deben|exige|требует|призывает|должн\w*)\b",
     re.IGNORECASE,
 )
 
@@ -249,373 +119,474 @@ def _split_ask(summary: str) -> tuple[str, str | None]:
     if split:
         lead = split.group("lead").rstrip(",")
         return " ".join([*sentences[:-1], f"{lead}."]), split.group("ask")
-    if _ASK.search(last):
-        rest = " ".join(sentences[:-1])
-        return rest or summary, last
+    if _ASK.search(last) and len(sentences) > 1:
+        return " ".join(sentences[:-1]), last
     return summary, None
 
 
-def _parse_date(value: str) -> date | None:
-    value = value.strip().rstrip(".")
-    numbers = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", value)
-    month_first = re.search(r"\b([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", value)
-    day_first = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})\b", value)
-    try:
-        if numbers:
-            return date(int(numbers[1]), int(numbers[2]), int(numbers[3]))
-        if month_first and month_first[1].lower() in _MONTHS:
-            month = _MONTHS[month_first[1].lower()]
-            return date(int(month_first[3]), month, int(month_first[2]))
-        if day_first and day_first[2].lower() in _MONTHS:
-            return date(int(day_first[3]), _MONTHS[day_first[2].lower()], int(day_first[1]))
-    except ValueError:
-        return None
-    return None
+class _Document:
+    """The cleaned lines and where each section starts."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = clean_lines(text)
+        self.anchors: dict[int, str] = {}
+        self.values: dict[int, str] = {}
+        for index, line in enumerate(self.lines):
+            kind, value = _anchor(line)
+            if kind is not None:
+                self.anchors[index] = kind
+                self.values[index] = value
+        self.letters = find_letters(self.lines, set(self.anchors))
+        self.in_letter = {i for start, end, _ in self.letters for i in range(start, end)}
+        self.title_at = -1
+
+    def first(self, kind: str) -> int:
+        return next((i for i, k in self.anchors.items() if k == kind), -1)
+
+    def all(self, kind: str) -> list[int]:
+        return [i for i, k in self.anchors.items() if k == kind]
+
+    def region(self, start: int) -> list[str]:
+        """The lines after a heading, up to the next heading, letter or footer."""
+        end = start + 1
+        while end < len(self.lines) and end not in self.anchors and end not in self.in_letter:
+            end += 1
+        return self.lines[start + 1 : end]
+
+    def footer(self, kind: str) -> Iterator[tuple[int, str]]:
+        pattern = FOOTERS[kind]
+        for index, line in enumerate(self.lines):
+            match = pattern.match(line)
+            if match:
+                yield index, match["value"].strip()
 
 
-def _is_capitalised(token: str) -> bool:
-    return token[:1].isupper() and all(c.isalpha() or c in "-'’." for c in token)
-
-
-def _split_heading(heading: str) -> tuple[str, str, bool]:
-    """Title and name from 'President of Kazakhstan Kassym-Jomart Tokayev', and whether sure."""
-    if ", " in heading:
-        before, after = heading.split(", ", 1)
-        tokens = [t for t in before.split() if t.lower() not in _HONORIFICS]
-        if 2 <= len(tokens) <= 3 and all(
-            _is_capitalised(t) and t.lower() not in _TITLE_WORDS for t in tokens
-        ):
-            return after.strip(), " ".join(tokens), True
-    tokens = heading.split()
-    start = len(tokens)
-    while start > 0:
-        token = tokens[start - 1]
-        if _is_capitalised(token):
-            start -= 1
-        elif token in _PARTICLES and start - 1 > 0 and start < len(tokens):
-            if not _is_capitalised(tokens[start - 2]):
-                break
-            start -= 1
-        else:
-            break
-    if 0 < start < len(tokens) and tokens[start - 1].lower() in _CONNECTORS:
-        start += 1  # "President of Kazakhstan ...": the word after "of" is the title's
-    while start < len(tokens) and tokens[start].lower() in _TITLE_WORDS:
-        start += 1
-    title, name = " ".join(tokens[:start]), " ".join(tokens[start:])
-    if all(token.lower().rstrip(".") in _HONORIFICS for token in tokens[:start]):
-        title = ""  # "Mr Yerzhan Ashikbayev" says nothing about the office
-    return title, name, len(tokens) - start == 2
-
-
-def _official_id(title: str, taken: set[str]) -> str:
-    words = [w for w in re.findall(r"[a-z0-9]+", title.lower()) if w not in _CONNECTORS]
-    candidates = [words[0][:16]] if words else ["official"]
-    if len(words) > 1:
-        candidates.append(f"{words[0]}-{words[-1]}"[:16].rstrip("-"))
-    for candidate in candidates:
-        if candidate not in taken:
-            return candidate
-    number = 2
-    while f"{candidates[0][:13]}-{number}" in taken:
-        number += 1
-    return f"{candidates[0][:13]}-{number}"
-
-
-def _handles(value: str, where: str, warnings: list[str]) -> list[str]:
-    handles = []
-    for item in re.split(r"[;,\s]+", value):
-        if not item:
+def _anchor(line: str) -> tuple[str | None, str]:
+    """The kind of section a line starts ('officials', 'background', a footer …), if any."""
+    if not line:
+        return None, ""
+    count = words(line)
+    for kind, pattern in FOOTERS.items():
+        match = pattern.match(line)
+        if match:
+            return f"footer:{kind}", match["value"].strip()
+    for kind, pattern in HEADINGS.items():
+        limit = {"officials": 14, "background": 8, "letter": 10, "diplomats": 25}.get(kind, 40)
+        if count > limit:
             continue
-        url = re.match(r"^(?:https?://)?(?:www\.)?(?:twitter|x)\.com/([^/?#]+)", item)
-        handle = (url[1] if url else item).lstrip("@")
-        if _HANDLE.match(handle):
-            handles.append(handle)
-        else:
-            warnings.append(f"{where}: {item!r} is not a Twitter handle; ignored")
-    return handles
-
-
-def _facebook(value: str, where: str, warnings: list[str]) -> str | None:
-    url = re.match(r"^(?:https?://)?(?:[a-z]+\.)?facebook\.com/([^/?#]+)", value.strip())
-    page = (url[1] if url else value.strip()).lstrip("@")
-    if _FACEBOOK.match(page):
-        return page
-    warnings.append(f"{where}: cannot read a Facebook page name from {value!r}; ignored")
-    return None
-
-
-def _read_channel(official: ParsedOfficial, key: str, value: str, warnings: list[str]) -> None:
-    """Store one 'Key: value' line of an official's block."""
-    where = f"officials.{official.id}"
-    if key == "email":
-        emails = [e.rstrip(".") for e in re.split(r"[;,\s]+", value) if e]
-        for bad in [e for e in emails if not EMAIL_PATTERN.match(e)]:
-            warnings.append(f"{where}: {bad!r} is not an email address; ignored")
-        for extra in [e for e in emails if EMAIL_PATTERN.match(e)]:
-            if official.email is None:
-                official.email = extra
-            else:
-                warnings.append(
-                    f"{where}: a second email address {extra!r} was left out (the bot offers "
-                    f"one per official); kept {official.email!r}"
-                )
-    elif key == "twitter":
-        official.twitter += _handles(value, where, warnings)
-    elif key == "facebook":
-        official.facebook = _facebook(value, where, warnings)
-    elif key == "salutation":
-        official.salutation = value.rstrip(",!:;. ")
-    elif key == "instagram":
-        warnings.append(f"{where}: Instagram is not a channel the bot offers; ignored")
-    elif key == "fax":
-        official.fax = value or None
-    else:
-        official.phone = value or None
-
-
-def _parse_official(block: list[str], taken: set[str], warnings: list[str]) -> ParsedOfficial:
-    """An official from their block: heading, address lines, then 'Key: value' lines."""
-    heading = block[0]
-    title, name, sure = _split_heading(heading)
-    official = ParsedOfficial(
-        id=_official_id(title, taken), heading=heading, title=title, name=name
-    )
-    where = f"officials.{official.id}"
-    if not name:
-        warnings.append(f"{where}: no name found in {heading!r}; fill in name.en in case.yaml")
-    elif not title:
-        warnings.append(f"{where}: no title found in {heading!r}; fill in title.en in case.yaml")
-    elif not sure:
-        warnings.append(
-            f"{where}: unsure where the title ends in {heading!r}: read title {title!r} and "
-            f"name {name!r}; check title.en and name.en in case.yaml"
-        )
-    address: list[str] = []
-    in_keys = False
-    for line in block[1:]:
-        match = _KEY_LINE.match(line)
-        key = _KEYS.get(match["key"].strip().lower()) if match else None
-        if key is not None and match is not None:
-            in_keys = True
-            _read_channel(official, key, match["value"].strip(), warnings)
-        elif match is not None and len(match["key"].split()) <= 2:
-            warnings.append(
-                f"{where}: unrecognised line {line!r}; ignored (add it by hand if it belongs "
-                "to the address)"
-            )
-        elif in_keys:
-            warnings.append(f"{where}: line {line!r} after the contact details; ignored")
-        else:
-            address.append(line)
-    official.address = [heading, *address] if address else []
-    if not address:
-        warnings.append(f"{where}: no postal address; the bot will not offer a letter by post")
-    if official.email is None:
-        warnings.append(
-            f"{where}: no email address; the bot will not offer email to this official"
-        )
-    return official
-
-
-def _addressees(salutation: str) -> set[str]:
-    """The words that say whom 'Dear Mr President' is for: {'president'}."""
-    words = _WORD.findall(salutation.lower())
-    return {w for w in words[1:] if w not in _HONORIFICS and w not in {"and", "or", "the"}}
-
-
-def _apply_letter_salutation(parsed: ParsedCase) -> None:
-    """Officials without a 'Salutation:' line get the letter's opening only if it is theirs."""
-    opening = parsed.letter_salutation
-    for official in parsed.officials:
-        if official.salutation:
-            continue
-        if opening:
-            wanted = _addressees(opening)
-            theirs = set(_WORD.findall(official.heading.lower()))
-            if not wanted or wanted & theirs:
-                official.salutation = opening
-                continue
-        letter = f"the letter's {opening!r} is not for them" if opening else "there is no letter"
-        parsed.warnings.append(
-            f"officials.{official.id}: no 'Salutation:' line and {letter}; fill in "
-            "salutation.en in case.yaml (for example 'Dear Minister')"
-        )
-
-
-def _official_blocks(lines: list[str]) -> list[list[str]]:
-    """Blank-line separated blocks, after the TAKE ACTION list's instructions."""
-    start = 0
-    while start < len(lines) and (
-        not lines[start]
-        or _NUMBERED.match(lines[start])
-        or _CLICK_HERE.match(lines[start])
-        or len(lines[start].split()) > 12
-    ):
-        start += 1
-    blocks: list[list[str]] = [[]]
-    for line in lines[start:]:
-        if not line:
-            blocks.append([])
-        elif not _CLICK_HERE.match(line):
-            blocks[-1].append(line)
-    return [block for block in blocks if block]
-
-
-def _parse_languages(value: str, warnings: list[str]) -> list[str]:
-    codes: list[str] = []
-    for name in re.split(r"\s*(?:,|;|/|\band\b|\bor\b)\s*", value.strip().rstrip(".")):
-        if not name:
-            continue
-        code = _LANGUAGE_CODES.get(name.lower())
-        if code is None:
-            warnings.append(f"languages: unknown language {name!r}; add its code by hand")
-        elif code not in codes:
-            codes.append(code)
-    return codes
+        match = pattern.match(line)
+        if match and not (kind == "background" and is_prose(line)):
+            return kind, (match.groupdict().get("value") or "").strip()
+    if MAILING_CLOSING.match(line):
+        return "end", ""
+    return None, ""
 
 
 def parse_document(text: str) -> ParsedCase:
     """Everything the document states, in the fields a case needs, without the filesystem."""
-    lines = _clean_lines(text)
+    doc = _Document(text)
     parsed = ParsedCase()
-    warn = parsed.warnings.append
-    body = " ".join(lines)
-
-    number = _UA_NUMBER.search(body)
-    if number:
-        parsed.ua_number = number[1]
-    else:
-        warn("no UA number ('Urgent Action NN.YY') found; fill in ua_number in case.yaml")
-
-    header = _find(lines, _HEADER)
-    title_at = next((i for i in range(header + 1, len(lines)) if lines[i]), -1)
-    summary_end = title_at
-    if header < 0 or title_at < 0:
-        warn("no 'URGENT ACTION' heading and title found; fill in title.en in case.yaml")
-    else:
-        raw_title = lines[title_at]
-        parsed.title = _sentence_case(raw_title, " ".join(lines[title_at + 1 :]))
-        summary_lines = []
-        for line in lines[title_at + 1 :]:
-            if not line or _TAKE_ACTION.match(line):
-                break
-            summary_lines.append(line)
-        summary_end = title_at + 1 + len(summary_lines)
-        if summary_lines:
-            parsed.summary, parsed.ask = _split_ask(" ".join(summary_lines))
-        else:
-            warn("no summary paragraph after the title; fill in summary.en in case.yaml")
+    _read_number(doc, parsed)
+    title_at = doc.title_at = _read_title(doc, parsed)
+    story = _read_summary(doc, parsed, title_at)
+    points = _recommended_points(doc)
+    if parsed.summary and parsed.ask is None and points:
+        parsed.ask = points[0].rstrip(";.,") + "."
     if parsed.summary and parsed.ask is None:
-        warn(
+        parsed.warnings.append(
             "no ask found in the summary (a sentence like '... should be released'); "
             "fill in ask.en in case.yaml"
         )
-    elif parsed.summary is None:
-        warn("no ask found; fill in ask.en in case.yaml")
+    _read_officials(doc, parsed)
+    _read_copies(doc, parsed)
+    _read_person(doc, parsed)
+    _read_letters(doc, parsed, points)
+    _read_background(doc, parsed, story)
+    _read_languages(doc, parsed)
+    _read_deadline(doc, parsed)
+    _read_previous(doc, parsed)
+    _read_text_language(parsed)
+    parsed.missing = [name for name in FIELDS if _lacks(parsed, name)]
+    return parsed
 
-    take = _find(lines, _TAKE_ACTION, max(summary_end, 0))
-    officials_from = take + 1 if take >= 0 else max(summary_end, 0)
-    dear = _find(lines, _DEAR, officials_from)
-    additional = _find(lines, _ADDITIONAL, max(dear, officials_from))
-    footer_at = min(
-        [i for i in (_find(lines, p, officials_from) for p in _FOOTER.values()) if i >= 0]
-        or [len(lines)]
-    )
-    ends = [i for i in (dear, additional, footer_at) if i >= 0]
-    officials_to = min(ends) if ends else len(lines)
 
-    taken: set[str] = set()
-    for block in _official_blocks(lines[officials_from:officials_to]):
-        official = _parse_official(block, taken, parsed.warnings)
-        taken.add(official.id)
-        parsed.officials.append(official)
-    if not parsed.officials:
-        warn(
-            "no officials found between 'TAKE ACTION' and the letter; add them to officials "
+def _lacks(parsed: ParsedCase, name: str) -> bool:
+    value = {
+        "person": parsed.person_name,
+        "letter": parsed.letters,
+    }.get(name, getattr(parsed, name, None))
+    return not value
+
+
+# -- number, title, summary -----------------------------------------------------------------
+
+
+def _read_number(doc: _Document, parsed: ParsedCase) -> None:
+    number = find_number(doc.lines)
+    if number is None:
+        parsed.warnings.append(
+            "no UA number ('Urgent Action NN.YY', 'UA NN/YY') found; fill in ua_number "
             "in case.yaml"
         )
+        return
+    parsed.ua_number = number.number
+    if number.update:
+        parsed.update_of = number.case_id
+    for _, value in doc.footer("published"):
+        parsed.published = find_date(value)
+        break
 
-    if dear < 0:
-        warn("no letter found (from 'Dear ...' to 'Sincerely,'); write templates/letter.en.j2")
-    else:
-        parsed.letter_salutation = lines[dear].rstrip(",!:;. ")
-        stop = additional if additional > dear else footer_at if footer_at > dear else len(lines)
-        closing = _find(lines, _CLOSING, dear + 1, stop)
-        if closing < 0:
-            warn(
-                "letter: no closing line ('Sincerely,') found; the letter was taken up to "
-                "the next section: check templates/letter.en.j2"
-            )
-            closing = stop
+
+def _is_metadata(line: str) -> bool:
+    """A line of the template's furniture: never a title or a summary."""
+    return bool(
+        not line
+        or CHROME.match(line)
+        or PLACEHOLDERS.match(line)
+        or _anchor(line)[0]
+        or re.search(r"\b(?:UA|AU)\b[\s:-]*\d", line)
+        or (words(line) <= 5 and find_date(line))
+        or line.startswith(("http://", "https://", "www."))
+        or contact_key(line)
+    )
+
+
+def _read_title(doc: _Document, parsed: ParsedCase) -> int:
+    """The title, from the template's field, the UA line of an e-mail, or after the header."""
+    lines = doc.lines
+    at = doc.first("title")
+    if at >= 0:
+        value = doc.values[at] or next((line for line in lines[at + 1 :] if line), "")
+        body = " ".join(lines[at + 1 :])
+        parsed.title = _sentence_case(value, body) if value else None
+        return at
+    for index, line in enumerate(lines):
+        match = _UA_LINE.match(line)
+        if match is None:
+            continue
+        concern = re.sub(r"\([^)]*\)", "", match["rest"])
+        concern = re.sub(r"^\s*(?:and follow-?up\b)?\s*[-–—:]?\s*", "", concern).strip(" -–—:")
+        subject_at = next((i for i in range(index + 1, len(lines)) if lines[i]), -1)
+        country, subject = _subject(lines[subject_at]) if subject_at >= 0 else (None, None)
+        if country is None:
+            subject_at = index
+        parsed.title = ": ".join(part for part in (country, concern, subject) if part) or None
+        if country is not None and subject:
+            _person_from_subject(parsed, lines[subject_at])
+        return subject_at
+    header = next((i for i, line in enumerate(lines) if _HEADER.match(line)), -1)
+    for index in range(header + 1, len(lines)):
+        line = lines[index]
+        if _is_metadata(line) or doc.anchors.get(index):
+            continue
+        if words(line) > 20 or index in doc.in_letter:
+            break
+        parsed.title = _sentence_case(line, " ".join(lines[index + 1 :]))
+        return index
+    parsed.warnings.append("no 'URGENT ACTION' heading and title found; fill in title.en")
+    return header
+
+
+def _subject(line: str) -> tuple[str | None, str | None]:
+    """'MYANMAR Robert San Aung (m), 54, Lawyer' → ('Myanmar', 'Robert San Aung')."""
+    tokens = line.split()
+    count = 0
+    while count < len(tokens) and re.fullmatch(r"[A-ZÀ-Þ][A-ZÀ-Þ'’.-]+|OF|AND|THE", tokens[count]):
+        count += 1
+    if count == 0 or count == len(tokens):
+        return None, None
+    country = _country(" ".join(tokens[:count]))
+    rest = " ".join(tokens[count:])
+    people = re.findall(r"([^,()]+?)\s*\(([mf])\)", rest)
+    if people:
+        return country, " and ".join(name.strip() for name, _ in people)
+    return country, rest.split(",")[0].strip()
+
+
+def _country(upper: str) -> str:
+    """'UNITED STATES OF AMERICA' → 'United States of America'."""
+    return " ".join(
+        word.lower()
+        if word in {"OF", "AND", "THE"} and i
+        else word
+        if len(word) <= 3  # USA, UK, DRC: initials stay as they are
+        else word.capitalize()
+        for i, word in enumerate(upper.split())
+    )
+
+
+def _person_from_subject(parsed: ParsedCase, line: str) -> None:
+    _, subject = _subject(line)
+    if not subject or not subject[:1].isupper():
+        return
+    parsed.person_name = subject
+    genders = re.findall(r"\(([mf])\)", line)
+    if len(genders) != 1:
+        return  # several people: the document gives no pronoun for them together
+    if genders == ["m"]:
+        parsed.pronouns = "he, him"
+    elif genders == ["f"]:
+        parsed.pronouns = "she, her"
+
+
+def _read_summary(doc: _Document, parsed: ParsedCase, title_at: int) -> list[str]:
+    """The summary (the story's first paragraph); returns the story's other paragraphs."""
+    lines = doc.lines
+    at = doc.first("summary")
+    summary: str | None = (doc.values.get(at) or None) if at >= 0 else None
+    story: list[str] = []
+    for index in range(max(at if at >= 0 else title_at, -1) + 1, len(lines)):
+        line = lines[index]
+        kind = doc.anchors.get(index)
+        if index in doc.in_letter:
+            break
+        if kind is not None:
+            if kind in ("type", "footer:published", "footer:index"):
+                continue  # the template's furniture under its title
+            break
+        if not line or _is_metadata(line):
+            continue
+        if not is_prose(line):
+            if summary is not None:
+                break  # the story has ended: an address, a subject line
+            continue
+        if summary is None:
+            summary = line
         else:
-            parsed.letter_closing = lines[closing]
-        parsed.letter = [line for line in lines[dear + 1 : closing] if line]
-    _apply_letter_salutation(parsed)
-
-    if additional < 0:
-        warn("no 'Additional information' section; add paragraphs to background.en")
+            story.append(line)
+    if summary:
+        parsed.summary, parsed.ask = _split_ask(summary)
     else:
-        for line in lines[additional + 1 :]:
-            if any(p.match(line) for p in _FOOTER.values()):
-                break
-            if line:
-                parsed.background.append(line)
+        parsed.warnings.append("no summary paragraph after the title; fill in summary.en")
+    return story
 
-    found = {key: _find(lines, pattern) for key, pattern in _FOOTER.items()}
-    if found["languages"] < 0:
-        warn(
+
+def _recommended_points(doc: _Document) -> list[str]:
+    """The recommended actions, as the document words them, without bullets."""
+    points: list[str] = []
+    for at in doc.all("recommended"):
+        for line in doc.region(at):
+            if line and not _is_metadata(line):
+                points.append(_BULLET.sub("", line).strip())
+    return points
+
+
+# -- officials and copies -------------------------------------------------------------------
+
+
+def _official_regions(doc: _Document) -> list[list[str]]:
+    headed = doc.all("officials")
+    if headed:
+        return [doc.region(at) for at in headed]
+    # No heading: officials are wherever blocks look like officials, outside the letter,
+    # the copies and the background.
+    regions: list[list[str]] = [[]]
+    skip = False
+    for index, line in enumerate(doc.lines):
+        kind = doc.anchors.get(index)
+        if kind is not None:
+            skip = kind in ("copies", "background", "recommended", "diplomats", "end")
+            regions.append([])
+            continue
+        if index in doc.in_letter or index == doc.title_at:
+            regions.append([])
+            continue
+        if not skip:
+            regions[-1].append(line)
+    return regions
+
+
+def _read_officials(doc: _Document, parsed: ParsedCase) -> None:
+    taken: set[str] = set()
+    for region in _official_regions(doc):
+        for block in blocks(region):
+            if not is_official(block):
+                if any(contact_key(line) for line in block):
+                    parsed.warnings.append(
+                        f"officials: a block with contact lines but no name or title was left "
+                        f"out: {' / '.join(block)[:120]!r}"
+                    )
+                continue
+            official = parse_official(block, taken, parsed.warnings)
+            taken.add(official.id)
+            parsed.officials.append(official)
+    if not parsed.officials:
+        parsed.warnings.append(
+            "no officials found (a title or name, then an address or contact lines); add them "
+            "to officials in case.yaml"
+        )
+
+
+def _read_copies(doc: _Document, parsed: ParsedCase) -> None:
+    for at in doc.all("copies"):
+        region = [doc.values.get(at, ""), *doc.region(at)]
+        # Amnesty USA's e-mails give a recipient on one line: "Ambassador X, Embassy …, Fax: …".
+        region = [
+            part.strip()
+            for line in region
+            for part in (line.split(", ") if line.count(", ") >= 2 else [line])
+        ]
+        for block in blocks(region):
+            if any(contact_key(line) is None for line in block):
+                parsed.copies.append(parse_copy(block))
+
+
+def _read_person(doc: _Document, parsed: ParsedCase) -> None:
+    for _, value in doc.footer("person"):
+        person = re.match(r"^(?P<name>[^()]*?)\s*(?:\((?P<pronouns>[^()]*)\))?$", value)
+        if person is None:
+            parsed.person_name = parsed.pronouns = None
+            parsed.warnings.append(
+                f"person: cannot tell name and pronouns apart in {value!r}; fill in "
+                "person.name.en and person.pronouns.en"
+            )
+            return
+        parsed.person_name = person["name"] or None
+        parsed.pronouns = (person["pronouns"] or "").strip() or None
+        if parsed.person_name is None:
+            parsed.warnings.append(
+                "person: no name on the 'NAME AND PRONOUN' line; fill in person.name.en"
+            )
+        if parsed.pronouns is None:
+            parsed.warnings.append(
+                "person: no pronouns on the 'NAME AND PRONOUN' line; fill in person.pronouns.en"
+            )
+        return
+    for _, value in doc.footer("name"):
+        if value and parsed.person_name is None:
+            parsed.person_name = value
+        for _, gender in doc.footer("gender"):
+            parsed.pronouns = {"m": "he, him", "f": "she, her"}.get(gender.strip().lower())
+        break
+    if parsed.person_name is None:
+        parsed.warnings.append(
+            "no 'NAME AND PRONOUN' line; fill in person.name.en and person.pronouns.en"
+        )
+    elif parsed.pronouns is None:
+        parsed.warnings.append(
+            f"person: the document gives no pronouns for {parsed.person_name!r}; fill in "
+            "person.pronouns.en"
+        )
+
+
+# -- the letter -----------------------------------------------------------------------------
+
+
+def _read_letters(doc: _Document, parsed: ParsedCase, points: list[str]) -> None:
+    parsed.letters = [letter for _, _, letter in doc.letters]
+    if not parsed.letters and points:
+        parsed.letters = [generated_letter(points, parsed.person_name)]
+        parsed.warnings.append(
+            "letter: the document has no model letter; templates/letter.en.j2 was written from "
+            "its recommended actions: review it"
+        )
+    if not parsed.letters:
+        parsed.warnings.append(
+            "no letter found (from 'Dear ...' to 'Sincerely,'); write templates/letter.en.j2"
+        )
+        apply_salutations(parsed.officials, None, None, parsed.warnings)
+        return
+    first = parsed.letters[0]
+    if first.generated:
+        apply_salutations(parsed.officials, None, "en", parsed.warnings)
+        parsed.letter, parsed.letter_closing = first.paragraphs, first.closing
+        return
+    parsed.letter_salutation = first.salutation
+    parsed.letter = first.paragraphs
+    parsed.letter_closing = first.closing
+    if first.closing is None:
+        parsed.warnings.append(
+            f"letter: no closing line ('Sincerely,') found; the letter was taken up to the "
+            f"next section: check templates/letter.{first.language}.j2"
+        )
+    apply_salutations(parsed.officials, first.salutation, first.language, parsed.warnings)
+
+
+# -- background and footers -----------------------------------------------------------------
+
+
+def _read_background(doc: _Document, parsed: ParsedCase, story: list[str]) -> None:
+    found = list(story)
+    for at in doc.all("background"):
+        for line in doc.region(at):
+            if line and not _is_metadata(line):
+                found.append(line)
+    parsed.background = found
+    if not found:
+        parsed.warnings.append(
+            "no 'Additional information' section; add paragraphs to background.en"
+        )
+
+
+def _read_languages(doc: _Document, parsed: ParsedCase) -> None:
+    values = [value for _, value in doc.footer("languages")]
+    if not values:
+        for index, line in enumerate(doc.lines):
+            match = LANGUAGE_SENTENCE.search(line) or LANGUAGE_SENTENCE_DE.search(line)
+            if match is None and doc.anchors.get(index) == "recommended":
+                # "Please send appeals to arrive as quickly as possible, in English:"
+                match = re.search(r",\s*in\s+(?P<value>[^:;.,]+?)\s*:?\s*$", line)
+            if match:
+                values = [match["value"]]
+                break
+    if not values:
+        parsed.warnings.append(
             "no 'PREFERRED LANGUAGE TO ADDRESS TARGET' line; fill in languages in case.yaml "
             "and in each official"
         )
-    else:
-        value = _FOOTER["languages"].match(lines[found["languages"]])
-        assert value is not None
-        parsed.languages = _parse_languages(value["value"], parsed.warnings)
+        return
+    separators = r"\s*(?:,|;|/|&|\b(?:and|or|und|oder|et|ou|y|o|и|или)\b)\s*"
+    for name in re.split(separators, values[0].strip().rstrip(".")):
+        if not name or name.lower() in {"in", "auf", "en"}:
+            continue
+        code = language_code(name)
+        if code is None:
+            parsed.warnings.append(f"languages: unknown language {name!r}; add its code by hand")
+        elif code not in parsed.languages:
+            parsed.languages.append(code)
 
-    if found["deadline"] < 0:
-        warn(
-            "no deadline line ('PLEASE TAKE ACTION AS SOON AS POSSIBLE UNTIL: ...'); deadline "
-            "left empty: fill it in case.yaml if the appeal has one"
-        )
-    else:
-        value = _FOOTER["deadline"].match(lines[found["deadline"]])
-        assert value is not None
-        parsed.deadline = _parse_date(value["value"])
+
+def _read_deadline(doc: _Document, parsed: ParsedCase) -> None:
+    for _, value in doc.footer("deadline"):
+        parsed.deadline = find_date(value)
         if parsed.deadline is None:
-            warn(
-                f"deadline: cannot read the date {value['value']!r}; fill in deadline "
-                "(YYYY-MM-DD) in case.yaml"
+            parsed.warnings.append(
+                f"deadline: cannot read the date {value!r}; fill in deadline (YYYY-MM-DD) in "
+                "case.yaml"
             )
+        return
+    for index, line in enumerate(doc.lines):
+        if index in doc.in_letter or not DEADLINE_CUE.search(line):
+            continue
+        polite = line.lower().startswith(("please", "bitte", "merci", "por favor", "пожалуйста"))
+        if is_prose(line) and not polite:
+            continue
+        found = find_date(line[DEADLINE_CUE.search(line).start() :])  # type: ignore[union-attr]
+        if found is not None:
+            parsed.deadline = found
+            return
+    parsed.warnings.append(
+        "no deadline line ('PLEASE TAKE ACTION AS SOON AS POSSIBLE UNTIL: ...'); deadline "
+        "left empty: fill it in case.yaml if the appeal has one"
+    )
 
-    if found["person"] < 0:
-        warn("no 'NAME AND PRONOUN' line; fill in person.name.en and person.pronouns.en")
-    else:
-        value = _FOOTER["person"].match(lines[found["person"]])
-        assert value is not None
-        person = re.match(r"^(?P<name>[^()]*?)\s*(?:\((?P<pronouns>[^()]*)\))?$", value["value"])
-        if person is None:
-            warn(
-                f"person: cannot tell name and pronouns apart in {value['value']!r}; fill in "
-                "person.name.en and person.pronouns.en"
-            )
-        else:
-            parsed.person_name = person["name"] or None
-            parsed.pronouns = (person["pronouns"] or "").strip() or None
-            if parsed.person_name is None:
-                warn("person: no name on the 'NAME AND PRONOUN' line; fill in person.name.en")
-            if parsed.pronouns is None:
-                warn(
-                    "person: no pronouns on the 'NAME AND PRONOUN' line; "
-                    "fill in person.pronouns.en"
-                )
 
-    if found["previous"] < 0:
-        warn("no 'LINK TO PREVIOUS UA' line; previous_ua left empty")
-    else:
-        value = _FOOTER["previous"].match(lines[found["previous"]])
-        assert value is not None
-        previous = value["value"].strip()
-        if previous.lower().rstrip(".") not in {"", "n/a", "na", "none", "-"}:
-            parsed.previous_ua = previous
-    return parsed
+def _read_previous(doc: _Document, parsed: ParsedCase) -> None:
+    for index, value in doc.footer("previous"):
+        if not value and index + 1 < len(doc.lines):
+            following = doc.lines[index + 1]
+            value = following if following.startswith(("http", "www.")) else ""
+        if value.lower().rstrip(".") not in {"", "n/a", "na", "none", "-"}:
+            parsed.previous_ua = value
+        return
+
+
+def _read_text_language(parsed: ParsedCase) -> None:
+    sample = " ".join(filter(None, [parsed.summary, *parsed.background[:2]]))
+    parsed.text_language = detect_language(sample) if sample else None
+    if parsed.text_language not in (None, "en"):
+        parsed.warnings.append(
+            f"texts: title, summary, ask and background are in "
+            f"{language_name(parsed.text_language)}; they were written under 'en': translate "
+            "them into English"
+        )

@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import TypeAdapter, ValidationError
 
-from bot.content.models import LANGS
+from bot.content.models import Case, Official
 from bot.importer.document import parse_document
-from bot.importer.parsed import ParsedCase
+from bot.importer.languages import language_name
+from bot.importer.parsed import ParsedCase, ParsedLetter
 from bot.importer.reading import DocumentError, read_document
 
 #: What `ua-<number>` case ids and official ids must look like (as `bot.content` checks).
@@ -28,6 +31,26 @@ class ImportResult:
     case_id: str
     directory: Path
     warnings: list[str]
+    #: The case this document updates ("Further information on UA 97/10"), if any.
+    update_of: str | None = None
+
+
+def accepted_languages(codes: Iterable[str]) -> list[str]:
+    """The codes the content model takes as letter languages today, in the given order.
+
+    Asked of the model itself, so the importer writes every language as soon as the bot
+    accepts it, without a list of its own to keep in step.
+    """
+    annotation: Any = Official.model_fields["languages"].annotation
+    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    accepted = []
+    for code in codes:
+        try:
+            adapter.validate_python([code])
+        except ValidationError:
+            continue
+        accepted.append(code)
+    return accepted
 
 
 def _literal(text: str) -> str:
@@ -35,14 +58,26 @@ def _literal(text: str) -> str:
     return text.replace("{", "{{ '{' }}")
 
 
+def letter_template(letter: ParsedLetter) -> str:
+    """A letter as a template: the official's salutation, the paragraphs, closing, signature."""
+    paragraphs = [f"{{{{ salutation }}}}{letter.mark}", *map(_literal, letter.paragraphs)]
+    closing = _literal(letter.closing or "")
+    text = "\n\n".join(paragraphs) + f"\n\n{closing}\n{{{{ signature }}}}\n"
+    if letter.generated:
+        # A Jinja comment: organizers see it in the file, supporters never do.
+        text = (
+            "{# Written by the importer from the document's recommended actions: review it "
+            "before publishing. #}\n" + text
+        )
+    return text
+
+
 def _templates(parsed: ParsedCase, warnings: list[str]) -> dict[str, str]:
     templates: dict[str, str] = {}
-    if parsed.letter_salutation is not None:
-        paragraphs = ["{{ salutation }},", *map(_literal, parsed.letter)]
-        closing = parsed.letter_closing or ""
-        templates["letter.en.j2"] = (
-            "\n\n".join(paragraphs) + f"\n\n{closing}\n{{{{ signature }}}}\n"
-        )
+    for letter in parsed.letters:
+        code = letter.language or "en"
+        templates.setdefault(f"letter.{code}.j2", letter_template(letter))
+    text_code = parsed.text_language or "en"
     if not parsed.title:
         warnings.append(
             "templates: no title, so email_subject.en.j2, tweet.en.j2 and call.en.j2 were not "
@@ -51,9 +86,10 @@ def _templates(parsed: ParsedCase, warnings: list[str]) -> dict[str, str]:
         return templates
     title = _literal(parsed.title)
     sentence = title if title.endswith((".", "!", "?")) else f"{title}."
-    templates["email_subject.en.j2"] = f"{title}\n"
-    templates["tweet.en.j2"] = f"{{{{ handles }}}} {title}\n"
-    if parsed.person_name:
+    templates[f"email_subject.{text_code}.j2"] = f"{title}\n"
+    templates[f"tweet.{text_code}.j2"] = f"{{{{ handles }}}} {title}\n"
+    made = f"email_subject.{text_code}.j2 and tweet.{text_code}.j2"
+    if parsed.person_name and text_code == "en":
         templates["call.en.j2"] = (
             f"Hello, I am calling about {_literal(parsed.person_name)}.\n{sentence}\n"
             "Please pass this message on to {{ official_title }} {{ official_name }}. "
@@ -61,16 +97,36 @@ def _templates(parsed: ParsedCase, warnings: list[str]) -> dict[str, str]:
         )
         made = "email_subject.en.j2, tweet.en.j2 and call.en.j2"
     else:
-        warnings.append("templates: no person's name, so call.en.j2 was not written; write it")
-        made = "email_subject.en.j2 and tweet.en.j2"
+        warnings.append(
+            f"templates: call.{text_code}.j2 was not written (no person's name); write it"
+        )
     warnings.append(
         f"templates: {made} were generated from the document's title (the document gives "
         "none); review them"
     )
+    for letter in parsed.letters:
+        code = letter.language or "en"
+        lacking = [
+            k for k in ("email_subject", "tweet", "call") if f"{k}.{code}.j2" not in templates
+        ]
+        if lacking and f"letter.{code}.j2" in templates and code != text_code:
+            names = ", ".join(f"{k}.{code}.j2" for k in lacking)
+            warnings.append(
+                f"templates: the letter is in {language_name(code)}; write {names} to go with it"
+            )
     return templates
 
 
-def _case_data(parsed: ParsedCase, case_id: str, source: str, languages: list[str]) -> Any:
+def _salutation(official: Any, allowed: list[str]) -> dict[str, str]:
+    found = dict(official.salutations)
+    if official.salutation and not found:
+        found["en"] = official.salutation
+    return {code: text for code, text in found.items() if code in allowed}
+
+
+def case_data(parsed: ParsedCase, case_id: str, source: str, languages: list[str]) -> Any:
+    """The case.yaml data of a parsed document: only what the document states."""
+    allowed = accepted_languages([*parsed.languages, "en", "ru"])
     officials = []
     for o in parsed.officials:
         official: dict[str, Any] = {
@@ -79,16 +135,18 @@ def _case_data(parsed: ParsedCase, case_id: str, source: str, languages: list[st
             "title": {"en": o.title},
             "address": o.address,
         }
-        optional = {"fax": o.fax, "phone": o.phone, "email": o.email}
+        optional = {"email": o.email, "fax": o.fax, "phone": o.phone}
         official.update({key: value for key, value in optional.items() if value is not None})
+        if o.more_emails:
+            official["more_emails"] = list(o.more_emails)
         if o.twitter:
             official["twitter"] = o.twitter
         if o.facebook is not None:
             official["facebook"] = o.facebook
-        official["salutation"] = {"en": o.salutation}
+        official["salutation"] = _salutation(o, allowed) or {"en": ""}
         official["languages"] = list(languages)  # a copy: YAML would write an anchor
         officials.append(official)
-    return {
+    data: dict[str, Any] = {
         "id": case_id,
         "ua_number": parsed.ua_number or "",
         "status": "active",
@@ -107,30 +165,54 @@ def _case_data(parsed: ParsedCase, case_id: str, source: str, languages: list[st
         "background": {"en": parsed.background},
         "officials": officials,
     }
+    if parsed.copies and "copies" in Case.model_fields:
+        data["copies"] = [
+            {
+                key: value
+                for key, value in {
+                    "name": c.name,
+                    "address": c.address,
+                    "email": c.email,
+                    "fax": c.fax,
+                    "phone": c.phone,
+                }.items()
+                if value
+            }
+            for c in parsed.copies
+        ]
+    return data
 
 
-def _bot_languages(parsed: ParsedCase, warnings: list[str]) -> list[str]:
+def bot_languages(parsed: ParsedCase, warnings: list[str]) -> list[str]:
     """The preferred languages the bot can offer; the others are reported, not written."""
-    supported: list[str] = [code for code in parsed.languages if code in LANGS]
+    supported = accepted_languages(parsed.languages)
     for code in parsed.languages:
-        if code not in LANGS:
+        if code not in supported:
             warnings.append(
                 f"languages: the document prefers {code!r}, which the bot does not offer "
-                f"(it offers {', '.join(LANGS)}); left out"
+                "yet; left out"
             )
     if parsed.languages and not supported:
         warnings.append(
             "languages: none of the preferred languages is one the bot offers; set languages "
             "(for example [en]) in case.yaml and in each official"
         )
+    letters = {letter.language or "en" for letter in parsed.letters}
     for code in supported:
-        if code != "en":
+        if code not in letters:
+            first = parsed.letter_language or "en"
             warnings.append(
-                f"no {code} letter: translate templates/letter.en.j2 into "
+                f"no {code} letter: translate templates/letter.{first}.j2 into "
                 f"templates/letter.{code}.j2 (and email_subject, tweet and call .{code}.j2), and "
-                f"add the {code} texts to case.yaml; until then the bot offers English only"
+                f"add the {code} texts to case.yaml; until then the bot offers the letter in "
+                f"{language_name(first)} only"
             )
     return supported
+
+
+def read_case(path: Path) -> ParsedCase:
+    """The facts of the document at `path` (any format the importer reads)."""
+    return parse_document(read_document(path))
 
 
 def import_document(
@@ -140,9 +222,10 @@ def import_document(
     case_id: str | None = None,
     overwrite: bool = False,
     today: date | None = None,
+    parsed: ParsedCase | None = None,
 ) -> ImportResult:
     """Write `content_dir/cases/<case_id>/` from a document; warnings list what to check."""
-    parsed = parse_document(read_document(path))
+    parsed = parsed or read_case(path)
     case_id = case_id or parsed.case_id
     if case_id is None:
         raise DocumentError(
@@ -157,7 +240,7 @@ def import_document(
     if target.exists() and not overwrite:
         raise DocumentError(f"{target} already exists; remove it or import with overwrite")
     warnings = list(parsed.warnings)
-    languages = _bot_languages(parsed, warnings)
+    languages = bot_languages(parsed, warnings)
     templates = _templates(parsed, warnings)
     imported = (today or date.today()).isoformat()
     header = (
@@ -165,15 +248,26 @@ def import_document(
         f"on {imported} by bot/importer.py.\n"
         "# Facts are the document's; review the importer's warnings and add translations.\n"
     )
-    data = _case_data(parsed, case_id, path.name, languages)
+    data = case_data(parsed, case_id, path.name, languages)
     text = header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=88)
+    write_case_folder(content_dir, case_id, text, templates)
+    return ImportResult(
+        case_id=case_id, directory=target, warnings=warnings, update_of=parsed.update_of
+    )
 
+
+def write_case_folder(
+    content_dir: Path, case_id: str, case_yaml: str, templates: dict[str, str]
+) -> None:
+    """Replace `cases/<case_id>/` with these files in one rename, so no reader sees half."""
+    cases = content_dir / "cases"
+    target = cases / case_id
     cases.mkdir(parents=True, exist_ok=True)
     # Write beside the content (not under cases/, which the loader scans), then swap in, so
     # a failed import never leaves a half-written case for the bot to find.
     staging = Path(tempfile.mkdtemp(prefix=f".import-{case_id}-", dir=content_dir))
     try:
-        (staging / "case.yaml").write_text(text, encoding="utf-8")
+        (staging / "case.yaml").write_text(case_yaml, encoding="utf-8")
         (staging / "templates").mkdir()
         for name, template in templates.items():
             (staging / "templates" / name).write_text(template, encoding="utf-8")
@@ -191,4 +285,3 @@ def import_document(
     finally:
         if staging.exists():
             shutil.rmtree(staging)
-    return ImportResult(case_id=case_id, directory=target, warnings=warnings)

@@ -97,9 +97,10 @@ class OfficialScreens(ScreenBase):
         if target.channel is Channel.EMAIL:
             assert official.email is not None
             subject = render_template(case, "email_subject", target.lang, official, signature)
-            ctx |= {"email": official.email, "subject": subject}
+            to = ", ".join(official.emails)
+            ctx |= {"email": to, "subject": subject}
             copy = [
-                copy_button(self._btn(lang, "copy_email"), official.email),
+                copy_button(self._btn(lang, "copy_email"), to),
                 copy_button(self._btn(lang, "copy_subject"), subject),
             ]
         elif target.channel is Channel.POST:
