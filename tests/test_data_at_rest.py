@@ -153,3 +153,35 @@ def test_rotate_key_command(tmp_path: Path) -> None:
         assert rows[1] == 1
 
     asyncio.run(check())
+
+
+async def test_a_task_cancelled_while_its_transaction_begins_leaves_no_transaction_open(
+    tmp_path: Path,
+) -> None:
+    # A restart cancels tasks wherever they are; one cancelled while BEGIN ran left the
+    # shared connection inside a transaction, and every later write failed with
+    # "cannot start a transaction within a transaction".
+    import asyncio
+
+    from bot.storage.database import Database
+
+    database = await Database.open(tmp_path / "bot.sqlite3", Vault(SECRET_KEY))
+    try:
+
+        async def write_something() -> None:
+            async with database.transaction() as db:
+                await db.execute("INSERT INTO handled_updates VALUES (1, 'x')")
+
+        task = asyncio.create_task(write_something())
+        for _ in range(3):  # into the lock, then into the BEGIN sent to the database thread
+            await asyncio.sleep(0)
+        task.cancel()
+        with __import__("contextlib").suppress(asyncio.CancelledError):
+            await task
+        async with database.transaction() as db:
+            await db.execute("INSERT INTO handled_updates VALUES (2, 'y')")
+        assert await database.connection.execute_fetchall(
+            "SELECT update_id FROM handled_updates"
+        ) == [(2,)]
+    finally:
+        await database.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -54,13 +55,22 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction (BEGIN IMMEDIATE), committed on success, rolled back on error."""
         async with self._write_lock:
-            await self.connection.execute("BEGIN IMMEDIATE")
+            if self.connection.in_transaction:
+                # Left open by a task cancelled between BEGIN and COMMIT: its work is undone.
+                await self._rollback()
             try:
+                # Inside the try: a task cancelled while BEGIN runs still rolls it back (the
+                # database thread runs BEGIN, then the ROLLBACK queued after it).
+                await self.connection.execute("BEGIN IMMEDIATE")
                 yield self.connection
             except BaseException:
-                await self.connection.execute("ROLLBACK")
+                await asyncio.shield(self._rollback())
                 raise
             await self.connection.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.OperationalError):  # nothing begun: BEGIN itself failed
+            await self.connection.execute("ROLLBACK")
 
     async def write(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()) -> int:
         """One statement as its own transaction; returns the rows it changed.
