@@ -81,17 +81,14 @@ class Campaigns:
         key = f"alert:{case.case.id}"
         if not case.is_open(appeal_day(now)) or await self.storage.outbox.has_key(key):
             return []
-        screens = {lang: payload(views.alert(lang, case)) for lang in LANGS}
-        recipients = [
-            (r.user_key, screens[r.lang])
-            for r in await self.storage.audiences.recipients("alert", case.case.id)
-        ]
-        delivery = await self.storage.outbox.create_delivery(
-            "alert", case.case.id, key, "alert", None, False, recipients, now=now
+        screens: dict[str, Payload] = {lang: payload(views.alert(lang, case)) for lang in LANGS}
+        created = await self.storage.outbox.create_audience_delivery(
+            "alert", case.case.id, key, "alert", screens, now=now
         )
-        if delivery is None or not recipients:
+        if created is None or created[1] == 0:
             return []  # recorded all the same: the case was announced, to nobody yet
-        log.info("new-case alert %s: %d recipient(s)", key, len(recipients))
+        delivery, recipients = created
+        log.info("new-case alert %s: %d recipient(s)", key, recipients)
         return [delivery]
 
     async def _digest(self, content: Content, views: Views, now: datetime) -> list[int]:
@@ -162,16 +159,15 @@ class Campaigns:
             key = f"update:{case.case.id}:{update.id}"
             if await self.storage.outbox.has_key(key):
                 continue
-            recipients = [
-                (r.user_key, payload(views.case_update(r.lang, case, update)))
-                for r in await self.storage.audiences.recipients("update", case.case.id)
-            ]
-            delivery = await self.storage.outbox.create_delivery(
-                "update", case.case.id, key, "update", None, False, recipients, now=now
+            screens: dict[str, Payload] = {
+                lang: payload(views.case_update(lang, case, update)) for lang in LANGS
+            }
+            made = await self.storage.outbox.create_audience_delivery(
+                "update", case.case.id, key, "update", screens, now=now
             )
-            if delivery is not None:
-                log.info("case update %s: %d recipient(s)", key, len(recipients))
-                created.append(delivery)
+            if made is not None and made[1] > 0:
+                log.info("case update %s: %d recipient(s)", key, made[1])
+                created.append(made[0])
         return created
 
     async def draft_broadcast(

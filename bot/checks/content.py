@@ -6,6 +6,8 @@ stop the bot: without them it cannot say anything.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,10 +30,9 @@ _LONGEST_USERNAME = "x" * 32
 _NOTES = ("privacy", "help", "language_menu", "forget_question", "outdated")
 
 
-def check_strings(content: Content) -> list[str]:
+def check_strings(content: Content, views: Views) -> list[str]:
     """Problems of the interface strings and of the screens that list every case."""
-    texts = Texts(content.strings)
-    views = Views(content, texts, _LONGEST_USERNAME)
+    texts = views.texts
     problems: list[str] = []
     try:
         today = appeal_day(datetime.now(UTC))
@@ -62,14 +63,19 @@ def load_content(directory: Path) -> Content:
     is moved to `Content.broken` with its problems; the returned content serves the others.
     """
     read = read_content(directory)
-    problems = string_link_problems(read) + string_problems(read) or check_strings(read)
+    views = Views(read, Texts(read.strings), _LONGEST_USERNAME)
+    problems = string_link_problems(read) + string_problems(read) or check_strings(read, views)
     if problems:
         raise ContentError(problems)
-    views = Views(read, Texts(read.strings), _LONGEST_USERNAME)
+    strings = _fingerprint(read)
     good: dict[str, CaseContent] = {}
     broken = dict(read.broken)
     for item in read.iter_cases():
-        errors = case_link_problems(item) or check_case(views, item)
+        key = (strings, _folder_state(item.directory))
+        errors = _checked.get(key)
+        if errors is None:
+            errors = case_link_problems(item) or check_case(views, item)
+            _remember(key, errors)
         if errors:
             broken[item.directory.name] = errors
         else:
@@ -77,6 +83,33 @@ def load_content(directory: Path) -> Content:
     content = Content(cases=good, strings=read.strings, directory=directory, broken=broken)
     content.warnings.extend(_warnings(content))
     return content
+
+
+#: Problems of cases already checked, by strings and case files: a /reload re-checks only
+#: what changed (rendering every screen of hundreds of cases takes seconds of CPU).
+_checked: dict[tuple[str, tuple[tuple[str, int, int], ...]], list[str]] = {}
+_CHECKED_MAX = 1024
+
+
+def _remember(key: tuple[str, tuple[tuple[str, int, int], ...]], errors: list[str]) -> None:
+    if len(_checked) >= _CHECKED_MAX:
+        _checked.clear()
+    _checked[key] = errors
+
+
+def _fingerprint(content: Content) -> str:
+    """The interface strings as checked: a change to any of them re-checks every case."""
+    dump = json.dumps(
+        {lang: table.model_dump() for lang, table in sorted(content.strings.items())},
+        sort_keys=True,
+    )
+    return hashlib.sha256(dump.encode()).hexdigest()
+
+
+def _folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every file of a case folder with its size and modification time."""
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    return tuple((str(path), (stat := path.stat()).st_mtime_ns, stat.st_size) for path in files)
 
 
 def _warnings(content: Content) -> list[str]:

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton
 from bot.content.limits import MAX_COPY_TEXT, MAX_MESSAGE, telegram_length
 from bot.screens.callbacks import MAX_BYTES
 from bot.screens.screen import Screen
-from bot.telegram.html import EntityParseError, parse_html
+from bot.telegram.html import EntityParseError, parse_html, utf16_len
 
 
 def check_screen(screen: Screen, where: str) -> list[str]:
@@ -15,10 +15,11 @@ def check_screen(screen: Screen, where: str) -> list[str]:
     try:
         # Telegram's own HTML rules (the fake Bot API implements them): an unclosed tag in a
         # strings file would otherwise only show when Telegram refuses the message.
-        parse_html(screen.text)
+        text, _ = parse_html(screen.text)
+        length = utf16_len(text)  # what Telegram counts: the text after entity parsing
     except EntityParseError as error:
         problems.append(f"{where}: Telegram would refuse this message's HTML: {error}")
-    length = telegram_length(screen.text)
+        length = telegram_length(screen.text)
     if length > MAX_MESSAGE:
         problems.append(f"{where}: message is {length} characters, Telegram allows {MAX_MESSAGE}")
     for row in screen.keyboard:

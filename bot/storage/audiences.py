@@ -39,6 +39,15 @@ _QUERIES: dict[Audience, str] = {
 }
 
 
+def audience_where(audience: Audience) -> str:
+    """The SQL condition (on `users u`, parameter :case) of who is in an audience."""
+    return f"{_REACHABLE} AND {_QUERIES[audience]}"
+
+
+#: The interface language of `users u` in SQL, as the bot uses it (Russian, else English).
+LANG_OF_USER = "CASE WHEN coalesce(u.lang, u.seen_lang) = 'ru' THEN 'ru' ELSE 'en' END"
+
+
 @dataclass(frozen=True)
 class Recipient:
     """One supporter to write to: an opaque key, their language, the officials they wrote to."""
