@@ -55,6 +55,9 @@ def run_bot() -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    for problem in content.problems:
+        # A broken case is left out; the others are served (python -m bot check lists all).
+        log.error("content: case left out: %s", problem)
     for warning in content.warnings:
         log.warning("content: %s", warning)
     return run(settings, content)

@@ -579,3 +579,32 @@ async def test_stats_count_the_supporters_who_get_alerts(
     assert "🟢 UA 60/16 Rosa Núñez: 0 actions" in overview.text
     [overview_ru] = await bot.user(ADMIN_ID, language_code="ru").send("/stats")
     assert "о каждой — 1, обзор раз в неделю — 1" in overview_ru.text
+
+
+async def test_a_released_case_is_good_news_and_the_only_open_case_offers_alerts(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    content = network_content(tmp_path)
+    case_yaml = content / "cases" / "ua-12-26" / "case.yaml"
+    data = yaml.safe_load(case_yaml.read_text("utf-8"))
+    data.update(status="released", closed_on="2026-10-20")
+    data["updates"] = [
+        {"id": "freed", "kind": "released", "text": {"en": "Li Wei was released on 18 October."}}
+    ]
+    case_yaml.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    shutil.rmtree(content / "cases" / "ua-60-16")  # UA 31.22 is the only open case
+    bot = BotUnderTest(fake, tmp_path / "db.sqlite3", load_content(content), MutableClock(NOW))
+    await bot.start()
+    try:
+        ann = bot.user(3701)
+        [card] = await ann.send("/start")  # one open case: straight on its card
+        assert "Urgent Action 31.22" in card.text
+        assert "📣 Tell me about new cases" in card.button_texts
+        [ended] = await ann.send("/start ua-12-26")
+        assert "Good news:" in ended.text and "ended in success on 20 October 2026" in ended.text
+        assert "Latest news: Li Wei was released on 18 October." in ended.text
+        await ann.send("/start")
+        [listed] = await ann.click("🗂 Ended cases")
+        assert case_buttons(listed) == ["🎉 Li Wei · China · ended 20 October 2026"]
+    finally:
+        await bot.stop()

@@ -45,7 +45,10 @@ def _check_case(views: Views, item: CaseContent) -> list[str]:
             where = f"{path}: case card ({lang})"
             problems += check_screen(views.case_card(lang, item, today, _BIG), where)
             problems += check_screen(
-                views.welcome_case(lang, item, today, _BIG, offer_reminders=True), where
+                views.welcome_case(
+                    lang, item, today, _BIG, offer_reminders=True, offer_alerts=True
+                ),
+                where,
             )
         for before in case.reminders_days_before:
             for written in _subsets([o.id for o in case.officials]):

@@ -62,7 +62,12 @@ async def start(update: Update, context: BotContext) -> None:
     if case is not None:
         total = await services.storage.total_actions(case.case.id)
         screen = services.views.welcome_case(
-            lang, case, today, total, offer_reminders=case.case.id not in following
+            lang,
+            case,
+            today,
+            total,
+            offer_reminders=case.case.id not in following,
+            offer_alerts=supporter is None or supporter.alerts is None,
         )
         await send(update, context, screen)
         return

@@ -37,6 +37,7 @@ class CaseScreens(ScreenBase):
                 today,
                 totals.get(only.case.id, 0),
                 offer_reminders=only.case.id not in following,
+                offer_alerts=not alerts_on,
             )
         return self.case_list(lang, today, greeting=True, acted=acted, alerts_on=alerts_on)
 
@@ -48,10 +49,14 @@ class CaseScreens(ScreenBase):
         total: int,
         *,
         offer_reminders: bool = False,
+        offer_alerts: bool = False,
     ) -> Screen:
         """Greeting and one case card (a deep link, or the only case)."""
         card = self.case_card(lang, case, today, total, offer_reminders=offer_reminders)
-        return Screen(f"{self._msg(lang, 'greeting')}\n\n{card.text}", card.keyboard)
+        keyboard = list(card.keyboard)
+        if offer_alerts:
+            keyboard.append([button(self._btn(lang, "alerts_offer"), Action.ALERTS, "?")])
+        return Screen(f"{self._msg(lang, 'greeting')}\n\n{card.text}", keyboard)
 
     def case_list(
         self,
