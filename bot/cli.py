@@ -47,7 +47,14 @@ def _plural(count: int, noun: str) -> str:
 def run_bot() -> int:
     """Check settings and content, then serve Telegram (polling or webhook) until stopped."""
     settings = load_settings()
-    configure_logging(settings.token.get_secret_value(), as_json=settings.log_json)
+    secrets = [
+        secret.get_secret_value()
+        for secret in (settings.secret_key, settings.secret_key_old, settings.webhook_secret)
+        if secret is not None
+    ]
+    configure_logging(
+        settings.token.get_secret_value(), as_json=settings.log_json, secrets=secrets
+    )
     try:
         content = load_content(settings.content_dir)
     except ContentError as error:

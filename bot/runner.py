@@ -23,6 +23,8 @@ from functools import partial
 from typing import Final
 from urllib.parse import urlsplit
 
+from telegram.error import InvalidToken
+
 from bot.app import build_application, health, start_services, stop_services
 from bot.content.models import Content
 from bot.core.clock import Clock, system_clock
@@ -142,6 +144,13 @@ class Runner:
         try:
             try:
                 await self.start()
+            except InvalidToken:
+                # One line: python-telegram-bot's message quotes the token itself.
+                log.error(
+                    "Telegram did not accept BOT_TOKEN, or BOT_API_URL is not a Bot API server;"
+                    " the bot did not start"
+                )
+                return 2
             except Exception as error:
                 log.error("the bot could not start: %s", type(error).__name__, exc_info=error)
                 return 1

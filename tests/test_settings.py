@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import os
 import subprocess
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.logs import RedactToken
+from bot.core.logs import log_handler
 from tests.harness import ROOT
 
 
@@ -73,32 +75,29 @@ def test_broken_content_stops_start_up_naming_the_file(tmp_path: Path) -> None:
     assert "strings/en.yaml" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_the_token_is_redacted_from_log_lines(caplog: pytest.LogCaptureFixture) -> None:
-    token = "123456:SECRET-token"
+def test_the_token_is_redacted_from_log_lines() -> None:
+    token = "123456:SECRET-token-part-0123456789"
+    stream = io.StringIO()
     logger = logging.getLogger("test.redact")
-    record = logger.makeRecord(
-        "test.redact",
-        logging.INFO,
-        __file__,
-        1,
-        "POST https://api.telegram.org/bot%s/getMe",
-        (token,),
-        None,
-    )
-    RedactToken(token).filter(record)
-    assert token not in record.getMessage()
-    assert "bot[token]/getMe" in record.getMessage()
+    handler = log_handler([token], stream=stream)
+    logger.addHandler(handler)
+    try:
+        logger.warning("POST https://api.telegram.org/bot%s/getMe", token)
+    finally:
+        logger.removeHandler(handler)
+    assert token not in stream.getvalue()
+    assert "bot[redacted]/getMe" in stream.getvalue()
 
 
 def test_json_logs_are_one_object_per_line_without_the_token() -> None:
-    import json
-
-    from bot.core.logs import JsonFormatter
-
-    token = "123456:SECRET-token"
-    record = logging.getLogger("x").makeRecord(
-        "x", logging.INFO, __file__, 1, "calling %s", (f"bot{token}/getMe",), None
-    )
-    RedactToken(token).filter(record)
-    line = json.loads(JsonFormatter().format(record))
-    assert line["message"] == "calling bot[token]/getMe" and line["level"] == "INFO"
+    token = "123456:SECRET-token-part-0123456789"
+    stream = io.StringIO()
+    logger = logging.getLogger("test.redact.json")
+    handler = log_handler([token], as_json=True, stream=stream)
+    logger.addHandler(handler)
+    try:
+        logger.warning("calling %s", f"bot{token}/getMe")
+    finally:
+        logger.removeHandler(handler)
+    line = json.loads(stream.getvalue())
+    assert line["message"] == "calling bot[redacted]/getMe" and line["level"] == "WARNING"

@@ -12,8 +12,9 @@ message.  PTB turns every transport failure into a plain `NetworkError`; here th
 * `TimedOut`: no answer in time; Telegram may have acted on it.  A 504 Gateway Timeout is
   reported as `TimedOut` too: the gateway gave up waiting, the message may still go out.
 
-Error messages name the aiohttp exception class only: aiohttp's own messages can carry the
-request URL, and the URL carries the bot token.
+Error messages name the aiohttp exception class (and the OS's reason) only, and are raised
+without aiohttp's exception attached: its messages can carry the request URL, and the URL
+carries the bot token.
 """
 
 from __future__ import annotations
@@ -157,23 +158,34 @@ class AiohttpRequest(BaseRequest):
             headers = _FORM_HEADERS
         if self._on_send is not None:
             self._on_send(url.rsplit("/", 1)[-1])
+        failure: NetworkError | None = None
         try:
             async with self._session.request(
                 method, url, data=data, headers=headers, timeout=timeout
             ) as answer:
                 body = await answer.read()
                 status = answer.status
-        except aiohttp.ConnectionTimeoutError as error:
-            raise ConnectTimedOut() from error
+        except aiohttp.ConnectionTimeoutError:
+            failure = ConnectTimedOut()
         except TimeoutError as error:
-            raise TimedOut(f"Timed out ({type(error).__name__})") from error
+            failure = TimedOut(f"Timed out ({type(error).__name__})")
         except aiohttp.ClientConnectorError as error:
-            raise RequestNotSent(f"aiohttp.{type(error).__name__}") from error
+            failure = RequestNotSent(f"aiohttp.{type(error).__name__}{_reason(error)}")
         except aiohttp.ClientError as error:
-            raise ResponseLost(f"aiohttp.{type(error).__name__}") from error
+            failure = ResponseLost(f"aiohttp.{type(error).__name__}")
+        if failure is not None:
+            # Raised here, outside the except clause, so that it has no __context__: aiohttp's
+            # error holds the request URL, and the URL holds the token.
+            raise failure
         if status == _GATEWAY_TIMEOUT:
             raise TimedOut("Gateway Timeout (504)")
         return status, body
+
+
+def _reason(error: aiohttp.ClientConnectorError) -> str:
+    """Why connecting failed, from the OS ("Connection refused"), never the URL."""
+    reason = error.os_error.strerror
+    return f" ({reason})" if reason else ""
 
 
 @lru_cache(maxsize=1024)
