@@ -39,6 +39,9 @@ def check_strings(content: Content, views: Views) -> list[str]:
         for lang in LANGS:
             for key in _NOTES:
                 problems += check_screen(views.note(lang, key), f"strings/{lang}.yaml: {key}")
+            for key in content.strings[lang].messages:
+                if texts.takes_no_values(lang, key):
+                    texts.message(lang, key)  # a failure is a RenderFailure naming the key
             for key in ("already_counted", "closed_toast"):
                 if len(texts.button(lang, key)) > MAX_CALLBACK_ANSWER:
                     problems.append(

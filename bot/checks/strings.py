@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 
 from bot.content.models import Content
-from bot.content.render import environment
+from bot.content.render import environment, internals_failure
 from bot.telegram.html import EntityParseError, parse_html
 
 
@@ -66,6 +66,10 @@ def string_problems(content: Content) -> list[str]:
                 parse_html(env.from_string(source).render().strip())
             except EntityParseError as error:
                 problems.append(f"{where}: Telegram would refuse this message's HTML: {error}")
-            except Exception:  # stand-ins cannot fit every string; the screens are rendered
-                continue  # with real values next, and their failures are named too
+            except Exception as error:  # stand-ins cannot fit every string; the screens are
+                # rendered with real values next, and their failures are named too. But a
+                # string the sandbox stopped is named now: no screen may ever render it.
+                internals = internals_failure(error)
+                if internals:
+                    problems.append(f"{where}: {internals}")
     return problems

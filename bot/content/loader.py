@@ -24,6 +24,7 @@ from bot.content.models import (
     Lang,
     UiStrings,
 )
+from bot.content.render import internals_reached, sandboxed
 
 
 def _read_yaml(path: Path) -> Any:
@@ -61,6 +62,7 @@ def _load_strings(directory: Path) -> dict[Lang, UiStrings]:
     english = strings[DEFAULT_LANG]
     for lang, table in strings.items():
         path = directory / "strings" / f"{lang}.yaml"
+        problems += _strings_internals(path, table)
         for section in ("commands", "messages", "buttons"):
             want, have = set(getattr(english, section)), set(getattr(table, section))
             for key in sorted(want - have):
@@ -72,11 +74,36 @@ def _load_strings(directory: Path) -> dict[Lang, UiStrings]:
     return strings
 
 
+def _internals(env: jinja2.Environment, source: str) -> list[str]:
+    """A problem for each attribute of Python's machinery the template reaches for."""
+    found = sorted(internals_reached(env, source))
+    if not found:
+        return []
+    names = ", ".join(dict.fromkeys(f"{name!r}" for _, name in found))
+    return [
+        f"line {found[0][0]}: {names} reach for Python internals; templates may use only "
+        "the values the bot gives them"
+    ]
+
+
+def _strings_internals(path: Path, table: UiStrings) -> list[str]:
+    """`_internals` for every message and button of one strings file."""
+    env = sandboxed()
+    problems = []
+    for section in ("messages", "buttons"):
+        for key, text in getattr(table, section).items():
+            try:
+                found = _internals(env, text)
+            except jinja2.TemplateSyntaxError:
+                continue  # reported where the strings are compiled
+            problems += [f"{path}: field '{section}.{key}': {problem}" for problem in found]
+    return problems
+
+
 def case_environment(directory: Path) -> jinja2.Environment:
-    """Jinja for letters: plain text (escaped when put into a message), strict about names."""
-    return jinja2.Environment(
+    """Jinja for letters: sandboxed, plain text (escaped when put into a message), strict."""
+    return sandboxed(
         loader=jinja2.FileSystemLoader(directory),
-        undefined=jinja2.StrictUndefined,
         autoescape=False,  # plain text; every view escapes the rendered letter as a whole
         keep_trailing_newline=False,
         trim_blocks=True,
@@ -111,6 +138,9 @@ def _load_case(directory: Path) -> CaseContent:
             templates[(kind, lang)] = env.get_template(file.name)
         except jinja2.TemplateSyntaxError as error:
             problems.append(f"{file}: line {error.lineno}: {error.message}")
+            continue
+        source = file.read_text(encoding="utf-8")
+        problems += [f"{file}: {problem}" for problem in _internals(env, source)]
     letters = sorted(lang for kind, lang in templates if kind == "letter")
     if not letters:
         problems.append(f"{folder}: no letter template (letter.<language>.j2)")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from bot.content.models import DEFAULT_LANG, CaseContent, Lang, Official, UiStrings
@@ -22,8 +25,26 @@ class RenderFailure(Exception):
     """A template or string failed to render; the message names its file (and line, key)."""
 
 
+#: How the sandbox refuses an attribute of Python's machinery, directly or through a name
+#: built at render time (then the next attribute is "unknown").
+_INTERNAL = re.compile(r"is unsafe|has no attribute '_")
+
+
+def internals_failure(error: Exception) -> str | None:
+    """What to say if the sandbox stopped a template reaching for Python's internals."""
+    message = getattr(error, "message", None) or str(error)
+    if isinstance(error, SecurityError) or (
+        isinstance(error, jinja2.UndefinedError) and _INTERNAL.search(message)
+    ):
+        return f"reaches for Python internals, which templates may not use ({message})"
+    return None
+
+
 def _describe(error: Exception) -> str:
     message = getattr(error, "message", None) or str(error) or type(error).__name__
+    internals = internals_failure(error)
+    if internals:
+        return internals
     return (
         f"{type(error).__name__}: {message}"
         if not isinstance(error, jinja2.TemplateError)
@@ -52,13 +73,52 @@ def plural(count: int, *forms: str) -> str:
     raise ValueError("plural takes two (English) or three (Russian) forms")
 
 
+#: Attributes that lead from a value to Python's machinery without starting with "_".
+_INTERNAL_ATTRIBUTES = frozenset(
+    {"mro", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code", "f_globals"}
+)
+
+
+def sandboxed(
+    *, undefined: type[jinja2.Undefined] = jinja2.StrictUndefined, **options: Any
+) -> jinja2.Environment:
+    """A Jinja environment for content: sandboxed, immutable, strict about unknown names.
+
+    Content files are edited by organizers, and a template in a plain environment can run
+    any Python (`cycler.__init__.__globals__.os`). In the sandbox, attributes that lead to
+    Python's internals are refused and values passed in cannot be changed.
+    """
+    env = ImmutableSandboxedEnvironment(undefined=undefined, **options)
+    env.filters["plural"] = plural
+    return env
+
+
 def environment(
     *, autoescape: bool, undefined: type[jinja2.Undefined] = jinja2.StrictUndefined
 ) -> jinja2.Environment:
-    """Jinja for interface strings: strict about names, with the bot's filters."""
-    env = jinja2.Environment(undefined=undefined, autoescape=autoescape)
-    env.filters["plural"] = plural
-    return env
+    """Jinja for interface strings: sandboxed, strict about names, with the bot's filters."""
+    return sandboxed(autoescape=autoescape, undefined=undefined)
+
+
+def internals_reached(env: jinja2.Environment, source: str) -> list[tuple[int, str]]:
+    """(line, name) of each attribute a template names that belongs to Python, not content.
+
+    Found without rendering, so a branch the start-up check never renders is refused too;
+    names built at render time are left to the sandbox.
+    """
+    found = []
+    for node in env.parse(source).find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+        name: object = None
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            name = node.arg.value
+        elif isinstance(node, nodes.Filter) and node.name == "attr" and node.args:
+            first = node.args[0]
+            name = first.value if isinstance(first, nodes.Const) else None
+        if isinstance(name, str) and (name.startswith("_") or name in _INTERNAL_ATTRIBUTES):
+            found.append((node.lineno, name))
+    return found
 
 
 class Texts:
@@ -79,11 +139,20 @@ class Texts:
         }
         self._labels: dict[tuple[object, ...], str] = {}
         # Messages without variables are rendered once.
-        self._constant = {
-            (lang, key): template.render().strip()
-            for (lang, key), template in self._messages.items()
-            if not meta.find_undeclared_variables(html.parse(strings[lang].messages[key]))
-        }
+        self._constant: dict[tuple[Lang, str], str] = {}
+        self._valueless: set[tuple[Lang, str]] = set()
+        for (lang, key), template in self._messages.items():
+            if meta.find_undeclared_variables(html.parse(strings[lang].messages[key])):
+                continue
+            self._valueless.add((lang, key))
+            try:
+                self._constant[(lang, key)] = template.render().strip()
+            except Exception:  # left to `message`, which names the string that failed
+                continue
+
+    def takes_no_values(self, lang: Lang, key: str) -> bool:
+        """Whether a message is rendered without values (the check renders each once)."""
+        return (lang, key) in self._valueless
 
     def message(self, lang: Lang, key: str, **context: Any) -> str:
         """An HTML message; every value passed in is escaped unless it is already Markup."""
