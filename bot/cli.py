@@ -10,10 +10,13 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
+
+from pydantic import SecretStr
 
 from bot.checks.content import load_content
 from bot.content.models import LANGS, ContentError, Lang
@@ -25,7 +28,7 @@ from bot.importer.updates import apply_update, plan_update
 from bot.importer.writing import import_document, read_case
 from bot.runner import run
 from bot.settings import load_settings
-from bot.storage import Storage
+from bot.storage import AlreadyRotated, KeyMismatch, RotationFailed, Storage
 
 log = logging.getLogger("bot")
 
@@ -45,8 +48,12 @@ def _plural(count: int, noun: str) -> str:
 
 
 def run_bot() -> int:
-    """Check settings and content, then serve Telegram (polling or webhook) until stopped."""
+    """Check settings, the database's key and content, then serve Telegram until stopped."""
     settings = load_settings()
+    problem = asyncio.run(_database_problem(settings.database, settings.secret_key))
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     secrets = [
         secret.get_secret_value()
         for secret in (settings.secret_key, settings.secret_key_old, settings.webhook_secret)
@@ -68,6 +75,22 @@ def run_bot() -> int:
     for warning in content.warnings:
         log.warning("content: %s", warning)
     return run(settings, content)
+
+
+async def _database_problem(path: Path, key: SecretStr) -> str | None:
+    """Why the bot cannot use its database with this key (one line), or None.
+
+    Checked before anything reaches Telegram: with a wrong key every send would fail.
+    """
+    try:
+        storage = await Storage.open(path, Vault(key.get_secret_value()))
+    except KeyMismatch as error:
+        return f"{error} (BOT_DATABASE={path})"
+    except (OSError, sqlite3.Error) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        return f"setting BOT_DATABASE: {path} cannot be opened: {reason}"
+    await storage.close()
+    return None
 
 
 # -- import ---------------------------------------------------------------------------------
@@ -230,24 +253,44 @@ def generate_key() -> int:
 
 
 def rotate_key() -> int:
-    """Move every supporter from BOT_SECRET_KEY_OLD to BOT_SECRET_KEY (the bot stopped)."""
+    """Move every supporter from BOT_SECRET_KEY_OLD to BOT_SECRET_KEY (the bot stopped).
+
+    One transaction: if it fails or is interrupted nothing has changed, and it can be run
+    again; run again after it succeeded, it says there is nothing left to do.
+    """
     settings = load_settings()
     if settings.secret_key_old is None:
         print("error: set BOT_SECRET_KEY_OLD to the current key and BOT_SECRET_KEY to the new")
         return 2
     old = Vault(settings.secret_key_old.get_secret_value())
     new = Vault(settings.secret_key.get_secret_value())
+    done = "Start the bot with the new BOT_SECRET_KEY, remove BOT_SECRET_KEY_OLD, and destroy "
+    done += "the old key."
 
     async def rekey() -> int:
-        storage = await Storage.open(settings.database, new)
+        storage = await Storage.open(settings.database, new, check_key=False)
         try:
-            return await storage.rekey(old)
+            return await storage.rotate_key(old, new, organizers=settings.admins)
         finally:
             await storage.close()
 
-    moved = asyncio.run(rekey())
-    print(f"Re-keyed {_plural(moved, 'supporter')}. Start the bot with the new BOT_SECRET_KEY,")
-    print("remove BOT_SECRET_KEY_OLD, and destroy the old key.")
+    try:
+        moved = asyncio.run(rekey())
+    except AlreadyRotated:
+        print(f"The database already uses BOT_SECRET_KEY: nothing to do. {done}")
+        return 0
+    except KeyMismatch as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except RotationFailed as error:
+        print(
+            f"error: the data of {_plural(error.unreadable, 'supporter')} opened with neither key "
+            "(damaged values?); nothing was changed. Restore the database from a backup, or "
+            "ask for help before deleting those rows.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Re-keyed {_plural(moved, 'supporter')}. {done}")
     return 0
 
 

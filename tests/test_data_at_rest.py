@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from bot.core.crypto import Vault
-from bot.storage import Storage
+from bot.core.crypto import Vault, generate_secret
+from bot.storage import KeyMismatch, Storage
 from faketelegram import FakeUser
-from tests.harness import SECRET_KEY, BotUnderTest
+from tests.conftest import ADMIN_ID
+from tests.harness import SECRET_KEY, BotUnderTest, wait_until
 
 # Distinctive values, so a match in the raw file cannot be a coincidence.
 PEOPLE = [
@@ -72,10 +76,14 @@ async def test_rotating_the_secret_keeps_everyone(bot: BotUnderTest, tmp_path: P
     user_id, lang, name, city = PEOPLE[0]
     await act_and_sign(bot.user(user_id, language_code=lang), name, city)
     await bot.stop()
-    new_secret = "rotated-secret-key-" + "x" * 32
-    storage = await Storage.open(bot.database, Vault(new_secret))
+    old, new = Vault(SECRET_KEY), Vault(generate_secret())
+    storage = await Storage.open(bot.database, old)
     try:
-        assert await storage.rekey(Vault(SECRET_KEY)) == 1
+        assert await storage.rotate_key(old, new) == 1
+    finally:
+        await storage.close()
+    storage = await Storage.open(bot.database, new)
+    try:
         supporter = await storage.supporter(user_id)
         assert supporter is not None and supporter.signature is not None
         assert supporter.signature.text == f"{name}, {city}"
@@ -83,22 +91,22 @@ async def test_rotating_the_secret_keeps_everyone(bot: BotUnderTest, tmp_path: P
         assert supporter.subscriptions == {"ua-31-22"}
     finally:
         await storage.close()
-    # The old secret no longer opens anything.
-    storage = await Storage.open(bot.database, Vault(SECRET_KEY))
-    try:
-        assert await storage.supporter(user_id) is None
-    finally:
-        await storage.close()
+    # The old secret no longer opens the database.
+    with pytest.raises(KeyMismatch):
+        await Storage.open(bot.database, old)
 
 
 def test_a_tampered_or_foreign_value_does_not_open() -> None:
     vault = Vault(SECRET_KEY)
-    sealed = vault.seal("Almaty", "sign_city")
-    assert vault.open(sealed, "sign_city") == "Almaty"
+    owner, other = vault.user_key(1), vault.user_key(2)
+    sealed = vault.seal("Almaty", "sign_city", owner)
+    assert vault.open(sealed, "sign_city", owner) == "Almaty"
     with pytest.raises(InvalidTag):
-        vault.open(sealed, "sign_name")  # bound to its column
+        vault.open(sealed, "sign_name", owner)  # bound to its column
     with pytest.raises(InvalidTag):
-        Vault("another-secret-" + "y" * 32).open(sealed, "sign_city")
+        vault.open(sealed, "sign_city", other)  # and to its owner
+    with pytest.raises(InvalidTag):
+        Vault(generate_secret()).open(sealed, "sign_city", owner)
 
 
 def test_rotate_key_command(tmp_path: Path) -> None:
@@ -120,7 +128,7 @@ def test_rotate_key_command(tmp_path: Path) -> None:
         await storage.close()
 
     asyncio.run(make())
-    new_key = "n" * 40
+    new_key = generate_secret()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")} | {
         "PYTHONPATH": str(ROOT),
         "BOT_TOKEN": "1:x",
@@ -185,3 +193,84 @@ async def test_a_task_cancelled_while_its_transaction_begins_leaves_no_transacti
         ) == [(2,)]
     finally:
         await database.close()
+
+
+async def test_a_sealed_value_moved_to_another_row_does_not_open(bot: BotUnderTest) -> None:
+    # Someone who can write the database but has no key copies a victim's sealed name and
+    # city into their own row, hoping /mydata will open it for them.
+    victim, thief = bot.user(731904562), bot.user(845120937, language_code="en")
+    await act_and_sign(victim, "Zhanna Qwertova", "Taldykorgan")
+    await act_and_sign(thief, "T. T.", "Nowhere")
+    vault = Vault(SECRET_KEY)
+    with sqlite3.connect(bot.database) as connection:
+        connection.execute(
+            "UPDATE users SET (sign_name, sign_city) = (SELECT sign_name, sign_city FROM users"
+            " WHERE user_key = ?) WHERE user_key = ?",
+            (vault.user_key(victim.id), vault.user_key(thief.id)),
+        )
+    await thief.send("/mydata")
+    assert not [m for m in thief.messages if "Qwertova" in m.text or "Taldykorgan" in m.text]
+
+
+async def test_sealed_values_have_a_few_fixed_sizes(bot: BotUnderTest) -> None:
+    # The length of a sealed name or city must not tell how long the name or city is.
+    for user_id, initials, city in [
+        (8801, "A.", "Oral"),
+        (8802, "Ж. К. М.", "Петропавловск-Камчатский"),
+        (8803, "Zh. B.", "Llanfairpwllgwyngyll"),
+    ]:
+        await act_and_sign(bot.user(user_id), initials, city)
+    lengths = bot.query(
+        "SELECT DISTINCT length(chat_id), length(sign_name), length(sign_city) FROM users"
+    )
+    assert len(lengths) == 1, lengths
+
+
+async def test_behaviour_is_kept_to_the_day(bot: BotUnderTest) -> None:
+    user = bot.user(8901)
+    await act_and_sign(user, "A. B.", "Berlin")
+    await user.send("/stop")
+    days = bot.query(
+        "SELECT u.created_at, u.stopped_at, a.created_at, 'x' FROM users u"
+        " JOIN actions a USING (user_key)"
+    ) + bot.query("SELECT created_at FROM subscriptions")
+    values = [value for row in days for value in row if value != "x"]
+    assert values and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) for value in values), values
+
+
+async def organizer_broadcasts(bot: BotUnderTest) -> None:
+    await act_and_sign(bot.user(8950), "A. B.", "Berlin")
+    admin = bot.user(ADMIN_ID)
+    await admin.send("/broadcast")
+    await admin.click("All subscribers")
+    await admin.send("The trial starts on Monday.")
+    await admin.click("Send to 1")
+    await wait_until(lambda: "finished" in (admin.last.text if admin.last else ""))
+
+
+async def test_organizers_ids_are_not_stored_in_plain_text(bot: BotUnderTest) -> None:
+    await organizer_broadcasts(bot)
+    assert bot.query("SELECT count(*) FROM deliveries WHERE report_to IS NOT NULL") == [(1,)]
+    raw = raw_files(bot.database)
+    for encoded in forms(ADMIN_ID):
+        assert encoded not in raw
+    assert b"admin:" not in raw
+
+
+async def test_rotating_the_key_moves_organizers_records_too(bot: BotUnderTest) -> None:
+    await organizer_broadcasts(bot)
+    await bot.stop()
+    old, new = Vault(SECRET_KEY), Vault(generate_secret())
+    storage = await Storage.open(bot.database, old)
+    try:
+        await storage.rotate_key(old, new, organizers=[ADMIN_ID])
+    finally:
+        await storage.close()
+    storage = await Storage.open(bot.database, new)
+    try:
+        delivery = await storage.outbox.get(1)
+        assert delivery is not None and delivery.created_by == new.user_key(ADMIN_ID)
+        target = await storage.outbox.report_to(delivery.id)
+        assert target is not None and json.loads(target)["chat"] == ADMIN_ID
+    finally:
+        await storage.close()

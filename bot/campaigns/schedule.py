@@ -192,13 +192,31 @@ class Campaigns:
         return delivery, len(recipients)
 
     async def apply_retention(self, content: Content, now: datetime) -> int:
-        """Delete personal data of supporters of cases closed longer than the retention time."""
+        """Delete personal data once the last thing that kept it has expired.
+
+        A case's supporters are unlinked the retention time after it closed; those of a case
+        no longer in the content, the retention time after anyone last acted on it; and
+        supporters linked to nothing (a signature typed, or half of one, but no action and
+        no reminders), the retention time (at least a day) after their first visit. Returns
+        how many supporters were unlinked or deleted.
+        """
         removed = 0
         today = appeal_day(now)
+        keep = timedelta(days=self.retention_days)
         for case in content.iter_cases():
             closed = closes_on(case)
             if closed is None or is_open(case, today):
                 continue
-            if today >= closed + timedelta(days=self.retention_days):
+            if today >= closed + keep:
                 removed += await self.storage.purge_case(case.case.id)
+        # Supporters' days are stored as UTC days.
+        stored_today = now.astimezone(UTC).date()
+        for case_id, last in (await self.storage.case_activity()).items():
+            if content.case(case_id) is None and stored_today >= last + keep:
+                removed += await self.storage.purge_case(case_id)
+        # Deleted on the day their first visit is `keep` old: first visit before the day after.
+        first_visit_before = stored_today - max(keep, timedelta(days=1)) + timedelta(days=1)
+        removed += await self.storage.purge_unlinked(first_visit_before)
+        if removed:
+            await self.storage.scrub()
         return removed

@@ -102,7 +102,7 @@ async def receive_broadcast_text(update: Update, context: BotContext, pending: P
         case,
         _audience(audience),
         message.text_html,
-        f"admin:{user.id}",
+        services.storage.outbox.organizer(user.id),
         services.settings.paid_broadcast,
         services.now(),
     )

@@ -82,5 +82,5 @@ async def receive_signature_text(
 def _with_signature(supporter: Supporter | None, signature: Signature, now: datetime) -> Supporter:
     """The supporter as stored after saving `signature` (saves reading it back)."""
     if supporter is None:
-        return Supporter(lang=None, signature=signature, pending=None, created_at=now)
+        return Supporter(lang=None, signature=signature, pending=None, created_at=now.date())
     return replace(supporter, signature=signature, pending=None)

@@ -48,7 +48,7 @@ class AccountScreens(ScreenBase):
                     case=case.case.ua_number if case else record.case_id,
                     official=local(official.title, lang) if official else record.official_id,
                     channel=self._btn(lang, f"channel_{channel_key(record.channel)}"),
-                    day=self.texts.date(lang, record.created_at.date()),
+                    day=self.texts.date(lang, record.created_at),
                 )
             )
         text = self._msg(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -22,6 +23,11 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def day(moment: datetime) -> str:
+    """What a supporter did is kept to the (UTC) day: ISO-8601 date text."""
+    return moment.astimezone(UTC).date().isoformat()
+
+
 class Database:
     """One SQLite file in WAL mode, one connection, write transactions serialised."""
 
@@ -35,8 +41,10 @@ class Database:
     @classmethod
     async def open(cls, path: Path, vault: Vault) -> Database:
         """Open (creating if needed) the database and bring its schema up to date."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(path)
         connection = await aiosqlite.connect(path, isolation_level=None)
+        # Deleted rows are overwritten with zeros, not left in free space to be recovered.
+        await connection.execute("PRAGMA secure_delete=ON")
         await connection.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode survives any crash of the process; only a power cut may lose
         # the last commits. FULL would fsync on every tap.
@@ -50,6 +58,15 @@ class Database:
     async def close(self) -> None:
         """Close the connection (checkpointing the WAL)."""
         await self.connection.close()
+
+    async def scrub(self) -> None:
+        """Copy the WAL into the database file and empty it (after deleting personal data).
+
+        The WAL keeps earlier versions of every page it holds, deleted rows included, until
+        a checkpoint; TRUNCATE also cuts the file to zero bytes.
+        """
+        async with self._write_lock:
+            await self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -106,6 +123,20 @@ class Database:
         async with self.connection.execute("SELECT max(version) FROM schema_migrations") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only, before anything is written.
+
+    SQLite gives the WAL and shared-memory files the database file's permissions.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        with contextlib.suppress(OSError):  # not the owner: leave it as the operator set it
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
 
 
 def _statements(script: str) -> list[str]:

@@ -173,3 +173,24 @@ MIGRATIONS.append(
         """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        6,
+        "the key's fingerprint; behaviour kept to the day",
+        """
+        -- What the bot must know about the database itself: the fingerprint of the key it was
+        -- made with (never the key), and the format of its sealed values (bot.storage.keys).
+        CREATE TABLE meta (
+            name        TEXT PRIMARY KEY,
+            value       TEXT NOT NULL
+        );
+        -- When a supporter first came, acted, subscribed, said /stop or blocked the bot: the
+        -- day is all the bot needs (counts per day, retention), so the second is not kept.
+        UPDATE users SET created_at = substr(created_at, 1, 10),
+            blocked_at = substr(blocked_at, 1, 10), stopped_at = substr(stopped_at, 1, 10);
+        UPDATE actions SET created_at = substr(created_at, 1, 10);
+        UPDATE subscriptions SET created_at = substr(created_at, 1, 10)
+        """,
+    )
+)

@@ -123,9 +123,13 @@ class Outbox:
     def _now(self) -> str:
         return iso(self._outbox_clock())
 
-    def _chat_id(self, raw: str) -> int:
+    def _chat_id(self, raw: str, user_key: str) -> int:
         """The sealed chat id of a user, opened; the one place the outbox reads it back."""
-        return int(self._database.vault.open(raw, "chat_id"))
+        return int(self._database.vault.open(raw, "chat_id", user_key))
+
+    def organizer(self, user_id: int) -> str:
+        """How a delivery records the organizer who made it: keyed like a supporter."""
+        return self._database.vault.user_key(user_id)
 
     # -- creating -----------------------------------------------------------------------------
 
@@ -349,7 +353,7 @@ class Outbox:
                 settled.append(("cancelled", "stopped before sending", moment, row_id))
             else:
                 try:
-                    chat_id = self._chat_id(raw_chat)
+                    chat_id = self._chat_id(raw_chat, user_key)
                 except Exception as error:  # a wrong or rotated secret: counted, not sent
                     settled.append(("failed", type(error).__name__, moment, row_id))
                     continue
@@ -377,6 +381,7 @@ class Outbox:
         A 'blocked' result also marks its user blocked, in the same transaction.
         """
         moment = self._now()
+        today = moment[:10]  # when a supporter blocked the bot is kept to the day
         updates: list[tuple[str, str | None, str, int]] = []
         blocked: list[tuple[str, int]] = []
         for row_id, state, error in results:
@@ -384,7 +389,7 @@ class Outbox:
                 raise ValueError(f"not a final state: {state}")
             updates.append((state, error[:_ERROR_LIMIT] if error else None, moment, row_id))
             if state == "blocked":
-                blocked.append((moment, row_id))
+                blocked.append((today, row_id))
         if not updates:
             return
         async with self._database.transaction() as db:
@@ -416,7 +421,7 @@ class Outbox:
         async with self._database.transaction() as db:
             await db.execute(
                 "UPDATE users SET blocked_at = ? WHERE user_key = ? AND blocked_at IS NULL",
-                (self._now(), user_key),
+                (self._now()[:10], user_key),
             )
 
     async def recover(self) -> int:
@@ -475,19 +480,30 @@ class Outbox:
             return [_delivery(row) for row in await cursor.fetchall()]
 
     async def set_report_to(self, delivery_id: int, target: str) -> None:
-        """Remember where the organizer's progress message is (JSON)."""
+        """Remember where the organizer's progress message is (JSON, sealed: it holds their
+        chat id), bound to the organizer who made the delivery."""
+        vault = self._database.vault
         async with self._database.transaction() as db:
+            rows = await db.execute_fetchall(
+                "SELECT created_by FROM deliveries WHERE id = ?", (delivery_id,)
+            )
+            owner = next((row[0] for row in rows), None)
+            if owner is None:
+                return  # automatic, or its organizer was forgotten: no progress to show
             await db.execute(
-                "UPDATE deliveries SET report_to = ? WHERE id = ?", (target, delivery_id)
+                "UPDATE deliveries SET report_to = ? WHERE id = ?",
+                (vault.seal(target, "report_to", owner), delivery_id),
             )
 
     async def report_to(self, delivery_id: int) -> str | None:
         """Where the organizer's progress message is (JSON), or None (automatic deliveries)."""
-        async with self._database.connection.execute(
-            "SELECT report_to FROM deliveries WHERE id = ?", (delivery_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row is not None else None
+        rows = await self._database.connection.execute_fetchall(
+            "SELECT report_to, created_by FROM deliveries WHERE id = ?", (delivery_id,)
+        )
+        row = next(iter(rows), None)
+        if row is None or row[0] is None or row[1] is None:
+            return None
+        return self._database.vault.open(row[0], "report_to", row[1])
 
     async def get(self, delivery_id: int) -> DeliveryInfo | None:
         """One delivery, or None."""

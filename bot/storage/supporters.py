@@ -11,8 +11,7 @@ import aiosqlite
 
 from bot.content.models import LANGS, Lang
 from bot.content.signature import SIGNATURE_MODES, Signature
-from bot.core.crypto import Vault
-from bot.storage.database import Database, first, iso
+from bot.storage.database import Database, day, first
 
 PendingStep = Literal["name", "initials", "city", "broadcast"]
 #: How often a supporter hears about new Urgent Actions: each one, or a weekly digest.
@@ -36,7 +35,8 @@ class ActionRecord:
     case_id: str
     official_id: str
     channel: str
-    created_at: datetime
+    #: The day it was confirmed (the time of day is not kept).
+    created_at: date
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ class Supporter:
     lang: Lang | None
     signature: Signature | None
     pending: Pending | None
-    created_at: datetime
+    #: The day of the first visit (the time of day is not kept).
+    created_at: date
     blocked: bool = False
     #: Confirmed actions, oldest first.
     actions: tuple[ActionRecord, ...] = ()
@@ -71,6 +72,14 @@ class Supporter:
 
 #: Marks the chat id in `_user_upsert`: seal the user's id and store it (consent given).
 CHAT = "\x00chat"
+
+#: What keeps a supporter's row (in SQL, for `users`): an action or following on a case, or
+#: standing consent to hear about new ones. Retention deletes a supporter once none is left.
+_LINKED = (
+    "users.alerts IS NOT NULL"
+    " OR EXISTS (SELECT 1 FROM actions a WHERE a.user_key = users.user_key)"
+    " OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_key = users.user_key)"
+)
 
 #: Supporters who agreed to be messaged but have withdrawn everything lose their chat id.
 _DROP_UNNEEDED_CHAT = (
@@ -103,8 +112,9 @@ class Supporters:
         Pass `chat_id=CHAT` only when the supporter just agreed to be messaged: the chat id
         (their Telegram id, sealed) is stored for nobody else.
         """
+        key = self._key(user_id)
         if columns.get("chat_id") is CHAT:
-            columns = {**columns, "chat_id": self._vault.seal(str(user_id), "chat_id")}
+            columns = {**columns, "chat_id": self._vault.seal(str(user_id), "chat_id", key)}
         names = "".join(f", {name}" for name in columns)
         marks = ", ?" * len(columns)
         updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
@@ -113,7 +123,7 @@ class Supporters:
             f"INSERT INTO users (user_key, created_at{names}) VALUES (?, ?{marks})"
             f" ON CONFLICT (user_key) {conflict}"
         )
-        return sql, (self._key(user_id), iso(now), *columns.values())
+        return sql, (key, day(now), *columns.values())
 
     async def _ensure_user(
         self, db: aiosqlite.Connection, user_id: int, now: datetime, **columns: str | int | None
@@ -165,47 +175,32 @@ class Supporters:
             await db.executemany(_DROP_UNNEEDED_CHAT, keys)
             return len(keys)
 
-    async def rekey(self, old: Vault) -> int:
-        """Move every supporter from the `old` secret to the current one (key rotation).
+    async def case_activity(self) -> dict[str, date]:
+        """Every case supporters are linked to, with the last day anyone acted or subscribed.
 
-        Keys are keyed hashes, so the Telegram id is recovered from the sealed chat id, and
-        every table that refers to the key moves with it in the same transaction.
+        Retention uses it for cases no longer in the content (a folder removed): their
+        supporters are kept for the retention time after that day, then unlinked.
         """
-        new = self._vault
-        moved = 0
-        async with self._transaction() as db:
-            # Parent and child keys change in one transaction: check references at commit.
-            await db.execute("PRAGMA defer_foreign_keys = ON")
-            rows = await db.execute_fetchall(
-                "SELECT user_key, chat_id, sign_name, sign_city, pending FROM users"
-            )
-            for old_key, chat, name, city, pending in rows:
-                if chat is None:
-                    # No chat id was kept (the supporter never agreed to be messaged), and the
-                    # key is a one-way hash: the row cannot follow the new key. It goes; the
-                    # anonymous counts stay, and the supporter starts afresh next time.
-                    await db.execute("DELETE FROM users WHERE user_key = ?", (old_key,))
-                    continue
-                user_id = int(old.open(chat, "chat_id"))
-                new_key = new.user_key(user_id)
-                await db.execute(
-                    "UPDATE users SET user_key = ?, chat_id = ?, sign_name = ?, sign_city = ?,"
-                    " pending = ? WHERE user_key = ?",
-                    (
-                        new_key,
-                        new.seal(str(user_id), "chat_id"),
-                        new.seal_optional(old.open_optional(name, "sign_name"), "sign_name"),
-                        new.seal_optional(old.open_optional(city, "sign_city"), "sign_city"),
-                        new.seal_optional(old.open_optional(pending, "pending"), "pending"),
-                        old_key,
-                    ),
-                )
-                for table in ("actions", "subscriptions", "letter_choices", "outbox"):
-                    await db.execute(
-                        f"UPDATE {table} SET user_key = ? WHERE user_key = ?", (new_key, old_key)
-                    )
-                moved += 1
-        return moved
+        rows = await self._db.execute_fetchall(
+            "SELECT case_id, max(created_at) FROM (SELECT case_id, created_at FROM actions"
+            " UNION ALL SELECT case_id, created_at FROM subscriptions) GROUP BY case_id"
+        )
+        return {str(case): date.fromisoformat(str(last)[:10]) for case, last in rows}
+
+    async def purge_unlinked(self, first_visit_before: date) -> int:
+        """Retention: delete supporters linked to nothing who first came before the given day.
+
+        They chose a language or typed a signature (perhaps half of one) but never confirmed
+        an action, followed a case or asked for alerts. Returns how many were deleted.
+        """
+        return await self._write(
+            f"DELETE FROM users WHERE created_at < ? AND NOT ({_LINKED})",
+            (first_visit_before.isoformat(),),
+        )
+
+    async def scrub(self) -> None:
+        """Empty the WAL into the database file, where deleted rows are already zeroed."""
+        await self._database.scrub()
 
     # -- supporters -------------------------------------------------------------------------
 
@@ -244,23 +239,23 @@ class Supporters:
             actions,
             subscriptions,
         ) = row
-        vault = self._vault
+        vault, key = self._vault, self._key(user_id)
         signature = None
         if mode in SIGNATURE_MODES:
             signature = Signature(
                 mode,
-                vault.open_optional(name, "sign_name") or "",
-                vault.open_optional(city, "sign_city") or "",
+                vault.open_optional(name, "sign_name", key) or "",
+                vault.open_optional(city, "sign_city", key) or "",
             )
         ordered = sorted(json.loads(actions), key=lambda a: (a[3], a[4]))
         return Supporter(
             lang=lang if lang in LANGS else None,
             signature=signature,
-            pending=_load_pending(vault.open_optional(pending, "pending")),
-            created_at=datetime.fromisoformat(created),
+            pending=_load_pending(vault.open_optional(pending, "pending", key)),
+            created_at=_day(created),
             blocked=bool(blocked),
             actions=tuple(
-                ActionRecord(case, official, channel, datetime.fromisoformat(at))
+                ActionRecord(case, official, channel, _day(at))
                 for case, official, channel, at, _ in ordered
             ),
             subscriptions=frozenset(json.loads(subscriptions)),
@@ -282,24 +277,38 @@ class Supporters:
 
     async def set_signature(self, user_id: int, signature: Signature, now: datetime) -> None:
         """Store how the supporter signs, and stop waiting for typed input."""
-        vault = self._vault
+        vault, key = self._vault, self._key(user_id)
         await self._upsert(
             user_id,
             now,
             sign_mode=signature.mode,
-            sign_name=vault.seal_optional(signature.name or None, "sign_name"),
-            sign_city=vault.seal_optional(signature.city or None, "sign_city"),
+            sign_name=vault.seal_optional(signature.name or None, "sign_name", key),
+            sign_city=vault.seal_optional(signature.city or None, "sign_city", key),
             pending=None,
         )
 
     async def set_pending(self, user_id: int, pending: Pending | None, now: datetime) -> None:
         """Remember what typed text the bot waits for (kept in the database across restarts)."""
-        sealed = self._vault.seal_optional(_dump_pending(pending), "pending")
+        key = self._key(user_id)
+        sealed = self._vault.seal_optional(_dump_pending(pending), "pending", key)
         await self._upsert(user_id, now, pending=sealed)
 
     async def forget(self, user_id: int) -> bool:
-        """Delete everything about this user; anonymous totals stay. True if anything existed."""
-        deleted = await self._write("DELETE FROM users WHERE user_key = ?", (self._key(user_id),))
+        """Delete everything about this user; anonymous totals stay. True if anything existed.
+
+        Their actions, cases followed and letter languages go with them (ON DELETE CASCADE),
+        and, if they are an organizer, who sent a broadcast and where its progress was shown.
+        The WAL is then emptied, so that the deleted rows survive in no file.
+        """
+        key = self._key(user_id)
+        async with self._transaction() as db:
+            cursor = await db.execute("DELETE FROM users WHERE user_key = ?", (key,))
+            deleted = cursor.rowcount
+            await db.execute(
+                "UPDATE deliveries SET created_by = NULL, report_to = NULL WHERE created_by = ?",
+                (key,),
+            )
+        await self._database.scrub()
         return deleted > 0
 
     # -- reminders ------------------------------------------------------------------------
@@ -316,7 +325,7 @@ class Supporters:
             cursor = await db.execute(
                 "INSERT INTO subscriptions (user_key, case_id, created_at) VALUES (?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
-                (key, case_id, iso(now)),
+                (key, case_id, day(now)),
             )
             return cursor.rowcount > 0
 
@@ -361,7 +370,7 @@ class Supporters:
             cursor = await db.execute(
                 "UPDATE users SET stopped_at = ?, alerts = NULL, chat_id = NULL"
                 " WHERE user_key = ? AND (stopped_at IS NULL OR alerts IS NOT NULL)",
-                (iso(now), key),
+                (day(now), key),
             )
             return removed > 0 or cursor.rowcount > 0
 
@@ -388,7 +397,7 @@ class Supporters:
             cursor = await db.execute(
                 "INSERT INTO actions (user_key, case_id, official_id, channel, created_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (key, case_id, official_id, channel, iso(now)),
+                (key, case_id, official_id, channel, day(now)),
             )
             return cursor.rowcount > 0
 
@@ -409,6 +418,11 @@ class Supporters:
         )
         rows = rows
         return [(date.fromisoformat(r[0]), r[1], r[2], int(r[3])) for r in rows]
+
+
+def _day(stored: str) -> date:
+    """A stored day (older rows may still carry a time after it)."""
+    return date.fromisoformat(stored[:10])
 
 
 def _dump_pending(pending: Pending | None) -> str | None:
