@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-token"
 
 
-SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnop"
+SECRET_KEY = "xmGdfi0_fIrVt95A5ZuRrXtT5mMj8CI6rSrPQOPNVHw"  # as `python -m bot genkey` makes them
 
 
 CASE = "ua-31-22"

@@ -246,9 +246,33 @@ def preview(content_dir: Path, as_of: date | None, lang: Lang) -> int:
 # -- genkey ---------------------------------------------------------------------------------
 
 
-def generate_key() -> int:
-    """Print a new random BOT_SECRET_KEY (the settings' error message points here)."""
-    print(generate_secret())
+def generate_key(env_file: Path | None) -> int:
+    """Print a new random secret, or add BOT_SECRET_KEY to a .env file readable only by you.
+
+    The file is made private before the key is written into it (a copy of .env.example is
+    readable by everyone); a key already in it is kept.
+    """
+    if env_file is None:
+        print(generate_secret())
+        return 0
+    try:
+        fd = os.open(env_file, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "r+", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            existing = handle.read()
+            if re.search(r"^BOT_SECRET_KEY(_FILE)?=", existing, re.MULTILINE):
+                print(f"{env_file} already sets BOT_SECRET_KEY; it was kept.", file=sys.stderr)
+                return 0
+            prefix = "" if not existing or existing.endswith("\n") else "\n"
+            handle.write(f"{prefix}BOT_SECRET_KEY={generate_secret()}\n")
+    except OSError as error:
+        print(f"error: {env_file}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(
+        f"Created BOT_SECRET_KEY in {env_file}: keep a copy of it somewhere safe and offline,"
+        " apart from the database's backups.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -390,14 +414,22 @@ def build_parser() -> argparse.ArgumentParser:
         default="en",
         help="the supporter's Telegram language (default: en)",
     )
-    commands.add_parser(
+    generating = commands.add_parser(
         "genkey",
-        help="print a new random BOT_SECRET_KEY",
+        help="print a new random BOT_SECRET_KEY (or BOT_WEBHOOK_SECRET)",
         description=(
-            "Print a new random secret for BOT_SECRET_KEY. Keep it out of the database and "
-            "of version control; losing it means the bot can no longer message supporters it "
-            "already knows (the totals are kept)."
+            "Print a new random secret (256 bits), for BOT_SECRET_KEY or BOT_WEBHOOK_SECRET. "
+            "Keep BOT_SECRET_KEY out of the database, its backups and version control; losing "
+            "it means the bot can no longer message supporters it already knows (the totals "
+            "are kept)."
         ),
+    )
+    generating.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="FILE",
+        help="instead of printing it, add BOT_SECRET_KEY to FILE (made readable only by you "
+        "first); a key already there is kept",
     )
     commands.add_parser(
         "rotate-key",
@@ -425,7 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         return check(args.dir or _default_content())
     if args.command == "genkey":
-        return generate_key()
+        return generate_key(args.env_file)
     if args.command == "rotate-key":
         return rotate_key()
     if args.command == "preview":

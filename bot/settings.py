@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -26,8 +27,10 @@ class Settings(BaseSettings):
     admins: Annotated[frozenset[int], NoDecode] = frozenset()
     # Keys supporters' identities in the database (HMAC) and encrypts what must be read back
     # (chat id, name, city). Never stored in the database; losing it loses the ability to
-    # message supporters, not the totals.
+    # message supporters, not the totals. BOT_SECRET_KEY_FILE reads it from a file instead
+    # (Docker or compose secrets), so that it need not sit on the disk of the database.
     secret_key: SecretStr
+    secret_key_file: Path | None = None
     secret_key_old: SecretStr | None = None
     broadcast_rate: float = Field(default=30.0, gt=0, le=30.0)
     paid_broadcast: bool = False
@@ -46,11 +49,29 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _secret_key_from_file(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("secret_key_file"):
+            return data
+        if data.get("secret_key"):
+            raise ValueError("set BOT_SECRET_KEY or BOT_SECRET_KEY_FILE, not both")
+        path = Path(data["secret_key_file"])
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or "not text"
+            raise ValueError(f"BOT_SECRET_KEY_FILE {path} cannot be read: {reason}") from None
+        return {**data, "secret_key": key}
+
     @field_validator("secret_key", "secret_key_old")
     @classmethod
     def _check_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < 32:
-            raise ValueError("must be at least 32 characters; make one with: python -m bot genkey")
+        if value is not None and _weak(value.get_secret_value()):
+            raise ValueError(
+                "must be at least 32 random characters (this one is short or easy to guess); "
+                "make one with: python -m bot genkey"
+            )
         return value
 
     @field_validator("webhook_url")
@@ -64,9 +85,13 @@ class Settings(BaseSettings):
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("BOT_WEBHOOK_SECRET is required with BOT_WEBHOOK_URL")
-        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
-        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-            raise ValueError("BOT_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and -")
+        if self.webhook_secret is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{32,256}", self.webhook_secret.get_secret_value()
+        ):
+            raise ValueError(
+                "BOT_WEBHOOK_SECRET must be 32 to 256 characters of A-Z, a-z, 0-9, _ and - "
+                "(make one with: python -m bot genkey)"
+            )
         return self
 
     @field_validator("admins", mode="before")
@@ -79,6 +104,15 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError("must be comma-separated Telegram user ids") from None
         return value
+
+
+def _weak(secret: str) -> bool:
+    """Too short, or obviously not random: few different characters, or mostly runs like
+    'aaaa' and 'abcd' (a key from `genkey` has about 30 different characters and no runs)."""
+    if len(secret) < 32 or len(set(secret)) < 16:
+        return True
+    steps = sum(abs(ord(a) - ord(b)) <= 1 for a, b in itertools.pairwise(secret))
+    return steps > len(secret) // 3
 
 
 def describe_error(error: ValidationError) -> str:

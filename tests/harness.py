@@ -28,7 +28,7 @@ from faketelegram import FakeTelegram, FakeUser
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 TOKEN = "123456:TEST-token-never-logged"
-SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnop"
+SECRET_KEY = "fU9dHkJhJQyImZ4NM01EaHBhnfG7aWqe2PMF1wt0z6M"  # as `python -m bot genkey` makes them
 
 
 @dataclass

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -274,3 +276,25 @@ async def test_rotating_the_key_moves_organizers_records_too(bot: BotUnderTest) 
         assert target is not None and json.loads(target)["chat"] == ADMIN_ID
     finally:
         await storage.close()
+
+
+def modes(database: Path) -> dict[str, int]:
+    found = {"folder": database.parent.stat().st_mode & 0o777}
+    for suffix in ("", "-wal", "-shm"):
+        found[f"file{suffix}"] = Path(f"{database}{suffix}").stat().st_mode & 0o777
+    return found
+
+
+async def test_the_database_is_private_from_its_first_byte(tmp_path: Path) -> None:
+    # Created readable by its owner only, before SQLite writes a byte into it; SQLite gives
+    # the WAL and shared memory the same permissions.
+    database = tmp_path / "data" / "bot.sqlite3"
+    umask = os.umask(0o022)  # the usual default, which would leave it readable by all
+    try:
+        storage = await Storage.open(database, Vault(SECRET_KEY))
+        await storage.set_language(4242, "ru", datetime.now(UTC))
+        found = modes(database)
+        await storage.close()
+    finally:
+        os.umask(umask)
+    assert found == {"folder": 0o700, "file": 0o600, "file-wal": 0o600, "file-shm": 0o600}

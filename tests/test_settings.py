@@ -11,9 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.core.logs import log_handler
+from bot.settings import Settings, describe_error
 from tests.harness import ROOT
+
+STRONG = "qZ3v-L9xR_t2Wm8cK4pY7nB1dF6hJ0sGe5aU"
 
 
 def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -38,7 +42,7 @@ def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
         ({"BOT_TOKEN": "x", "BOT_ADMINS": "12,abc"}, "setting BOT_ADMINS is invalid"),
         ({"BOT_TOKEN": "x", "BOT_API_URL": "ftp://example"}, "setting BOT_API_URL is invalid"),
         (
-            {"BOT_TOKEN": "x", "BOT_SECRET_KEY": "k" * 32, "BOT_WEBHOOK_URL": "https://a.org"},
+            {"BOT_TOKEN": "x", "BOT_SECRET_KEY": STRONG, "BOT_WEBHOOK_URL": "https://a.org"},
             "BOT_WEBHOOK_SECRET is required with BOT_WEBHOOK_URL",
         ),
     ],
@@ -55,7 +59,7 @@ def test_a_bad_setting_is_one_line_and_exit_code_2(
 
 def test_settings_come_from_a_dotenv_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("BOT_ADMINS=oops\n", encoding="utf-8")
-    result = run_bot({"BOT_TOKEN": "x", "BOT_SECRET_KEY": "k" * 32}, tmp_path)
+    result = run_bot({"BOT_TOKEN": "x", "BOT_SECRET_KEY": STRONG}, tmp_path)
     assert result.returncode == 2 and "BOT_ADMINS" in result.stderr
 
 
@@ -65,7 +69,7 @@ def test_broken_content_stops_start_up_naming_the_file(tmp_path: Path) -> None:
     result = run_bot(
         {
             "BOT_TOKEN": "123:abc",
-            "BOT_SECRET_KEY": "k" * 32,
+            "BOT_SECRET_KEY": STRONG,
             "BOT_CONTENT_DIR": str(content),
             "BOT_API_URL": "http://127.0.0.1:9",
         },
@@ -101,3 +105,110 @@ def test_json_logs_are_one_object_per_line_without_the_token() -> None:
         logger.removeHandler(handler)
     line = json.loads(stream.getvalue())
     assert line["message"] == "calling bot[redacted]/getMe" and line["level"] == "WARNING"
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "k" * 32,
+        "ab" * 20,
+        "0123456789" * 4,
+        "abcdefghijklmnopqrstuvwxyz012345",
+        "password-password-password-password",
+    ],
+)
+def test_an_obviously_weak_secret_key_is_refused(weak: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings.model_validate({"token": "1:x", "secret_key": weak})
+    assert "python -m bot genkey" in describe_error(raised.value)
+    assert weak not in describe_error(raised.value)
+
+
+@pytest.mark.parametrize("secret", ["x", "a" * 31, "webhook-secret_0123456789", "é" * 40])
+def test_a_short_or_strange_webhook_secret_is_refused(secret: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings.model_validate(
+            {
+                "token": "1:x",
+                "secret_key": STRONG,
+                "webhook_url": "https://bot.example.org/telegram",
+                "webhook_secret": secret,
+            }
+        )
+    message = describe_error(raised.value)
+    assert "BOT_WEBHOOK_SECRET" in message and "32" in message and secret not in message
+
+
+def test_genkey_makes_a_webhook_secret_too(tmp_path: Path) -> None:
+    key = subprocess.run(
+        [sys.executable, "-m", "bot", "genkey"],
+        env={k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+        | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
+    settings = Settings.model_validate(
+        {
+            "token": "1:x",
+            "secret_key": STRONG,
+            "webhook_url": "https://bot.example.org/telegram",
+            "webhook_secret": key,
+        }
+    )
+    assert settings.webhook_secret is not None
+
+
+def test_the_secret_key_can_come_from_a_file(tmp_path: Path) -> None:
+    # Docker and compose secrets: the key lives on another disk than the database.
+    path = tmp_path / "bot_secret_key"
+    path.write_text(STRONG + "\n", encoding="utf-8")
+    settings = Settings.model_validate({"token": "1:x", "secret_key_file": str(path)})
+    assert settings.secret_key.get_secret_value() == STRONG
+    result = run_bot({"BOT_TOKEN": "x", "BOT_SECRET_KEY_FILE": str(tmp_path / "nope")}, tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "BOT_SECRET_KEY_FILE" in line and "cannot be read" in line
+    both = run_bot(
+        {"BOT_TOKEN": "x", "BOT_SECRET_KEY": STRONG, "BOT_SECRET_KEY_FILE": str(path)}, tmp_path
+    )
+    assert both.returncode == 2 and "not both" in both.stderr and STRONG not in both.stderr
+
+
+def test_genkey_writes_the_key_into_a_private_env_file(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env["PYTHONPATH"] = str(ROOT)
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("BOT_TOKEN=123:abc\n", encoding="utf-8")
+    dotenv.chmod(0o644)  # as `cp .env.example .env` leaves it
+    first = subprocess.run(
+        [sys.executable, "-m", "bot", "genkey", "--env-file", str(dotenv)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert first.returncode == 0, first.stderr
+    assert dotenv.stat().st_mode & 0o777 == 0o600
+    lines = dotenv.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "BOT_TOKEN=123:abc" and lines[1].startswith("BOT_SECRET_KEY=")
+    assert lines[1].removeprefix("BOT_SECRET_KEY=") not in first.stdout + first.stderr
+    again = subprocess.run(
+        [sys.executable, "-m", "bot", "genkey", "--env-file", str(dotenv)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0 and dotenv.read_text(encoding="utf-8").splitlines() == lines
+    fresh = tmp_path / "fresh" / ".env"
+    fresh.parent.mkdir()
+    subprocess.run(
+        [sys.executable, "-m", "bot", "genkey", "--env-file", str(fresh)],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    assert fresh.stat().st_mode & 0o777 == 0o600

@@ -33,7 +33,7 @@ from tests.test_processor import settings_for, wait_until, wire_processor
 
 JSON = dict[str, Any]
 URL = "https://example.org/telegram"
-SECRET = "webhook-secret_0123456789"
+SECRET = "webhook-secret_0123456789_abcdefghij"
 
 
 class Webhook:
