@@ -2,22 +2,33 @@
 # Configuration comes from the environment (env_file: .env in compose.yaml); data lives in the
 # /data volume; the content is baked in and may be mounted over /app/content.
 
+# The base image, pinned by digest (the multi-platform index of the tag), so that a rebuild
+# gets the same bytes. To update it (monthly, or for a security fix of Python or Debian):
+#   docker buildx imagetools inspect python:3.11-slim-bookworm
+# take the tag's version and the "Digest:" line (the index, not one platform's manifest),
+# write both here, rebuild and run the checks in docs/deployment.md.
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d
+
 # --- build: the bot and its dependencies in a virtualenv (wheels only, no compiler needed) ---
-FROM python:3.11-slim AS build
+FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 WORKDIR /src
+# Exactly the locked versions, every file checked against its hash (scripts/lock makes it).
+COPY requirements.lock ./
+RUN /opt/venv/bin/pip install --require-hashes -r requirements.lock
 # Only what `pip install .` needs: pyproject.toml, the bot, and the fake Bot API that
-# `python -m bot preview` talks to (the running bot never imports it).
+# `python -m bot preview` talks to (the running bot never imports it). Nothing more is
+# downloaded: no dependencies, and the locked setuptools builds it.
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY faketelegram ./faketelegram
-RUN /opt/venv/bin/pip install . \
+RUN /opt/venv/bin/pip install --no-deps --no-build-isolation . \
     && /opt/venv/bin/python -c "import bot.cli, bot.runner, bot.preview"
 
 # --- run: slim, non-root ---
-FROM python:3.11-slim
+FROM ${PYTHON_IMAGE}
 # A fixed uid, so that a volume keeps working across rebuilds; no login shell, no home.
 RUN groupadd --system --gid 10001 bot \
     && useradd --system --uid 10001 --gid bot --home-dir /nonexistent --no-create-home \

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from html.parser import HTMLParser
 
-from twitter_text import parse_tweet
+# twitter-text-parser imports setuptools' pkg_resources, which warns on every start that it is
+# deprecated: a line on stderr that is neither the bot's nor actionable for its operator.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+    from twitter_text import parse_tweet
 
 MAX_MESSAGE = 4096
 
