@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000.0, gt=0, le=1000.0)
     retention_days: int = Field(default=30, ge=0)
+    # How long this deployment's backups keep a copy of the database (docs/deployment.md keeps
+    # 14 days; 0: no backups). Only /privacy uses it: supporters are told the truth.
+    backup_days: int = Field(default=14, ge=0)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     listen_host: str = "127.0.0.1"

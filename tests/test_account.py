@@ -24,7 +24,7 @@ async def test_language_follows_telegram_then_the_stored_choice(bot: BotUnderTes
 
 async def test_privacy_explains_storage_and_totals(bot: BotUnderTest) -> None:
     for user, words in (
-        (bot.user(3002), ["What we store", "/forget", "anonymous numbers"]),
+        (bot.user(3002), ["What we store", "/forget", "anonymous totals"]),
         (bot.user(3003, language_code="ru"), ["Что мы храним", "/forget", "анонимных итогах"]),
     ):
         [privacy] = await user.send("/privacy")
@@ -45,7 +45,7 @@ async def test_mydata_shows_everything_then_forget_deletes_it(bot: BotUnderTest)
     await ann.click("Remind me")
     [data] = await ann.send("/mydata")
     assert "Ann Lee" in data.text
-    assert "Reminders for: UA 31.22" in data.text
+    assert "Reminders for: UA 31.22 (since 5 May 2022)" in data.text
     assert "UA 31.22 — Ambassador of Kazakhstan to the United States — ✉️ Email" in data.text
 
     [question] = await ann.send("/forget")
@@ -53,7 +53,7 @@ async def test_mydata_shows_everything_then_forget_deletes_it(bot: BotUnderTest)
     assert "Nothing was deleted" in cancelled.text
     [question] = await ann.send("/forget")
     [done] = await ann.click("Yes, delete everything", question)
-    assert "no longer store anything" in done.text
+    assert "everything we stored about you is deleted" in done.text
     assert bot.query("SELECT count(*) FROM users") == [(0,)]
     assert bot.query("SELECT count(*) FROM actions") == [(0,)]
     assert bot.query("SELECT count(*) FROM subscriptions") == [(0,)]

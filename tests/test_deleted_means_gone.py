@@ -109,7 +109,7 @@ async def test_after_forget_the_files_hold_nothing_of_the_supporter(bot: BotUnde
 
     await gone.send("/forget")
     await gone.click("Yes, delete everything")
-    assert "no longer store anything" in (gone.last.text if gone.last else "")
+    assert "everything we stored about you is deleted" in (gone.last.text if gone.last else "")
 
     raw = raw_files(bot.database)
     assert gone_key.encode() not in raw

@@ -27,7 +27,7 @@ from bot.screens.views import Views
 #: Longest possible bot username, so deep links in checked screens are worst-case long.
 _LONGEST_USERNAME = "x" * 32
 #: Notes every supporter can reach, rendered without a case.
-_NOTES = ("privacy", "help", "language_menu", "forget_question", "outdated")
+_NOTES = ("help", "language_menu", "forget_question", "outdated")
 
 
 def check_strings(content: Content, views: Views) -> list[str]:
@@ -39,6 +39,10 @@ def check_strings(content: Content, views: Views) -> list[str]:
         for lang in LANGS:
             for key in _NOTES:
                 problems += check_screen(views.note(lang, key), f"strings/{lang}.yaml: {key}")
+            # The longest numbers any deployment could set, and none.
+            for days, backups in ((9999, 9999), (0, 0)):
+                privacy = views.privacy(lang, days, backups)
+                problems += check_screen(privacy, f"strings/{lang}.yaml: privacy")
             for key in content.strings[lang].messages:
                 if texts.takes_no_values(lang, key):
                     texts.message(lang, key)  # a failure is a RenderFailure naming the key

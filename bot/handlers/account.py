@@ -32,20 +32,17 @@ async def choose_language(update: Update, context: BotContext, args: tuple[str, 
 async def privacy_command(update: Update, context: BotContext) -> None:
     """/privacy: what is stored, why, and what /forget does (Telegram requires it)."""
     _, lang = await load_supporter(update, context)
-    await send(update, context, context.services.views.privacy(lang))
+    settings = context.services.settings
+    screen = context.services.views.privacy(lang, settings.retention_days, settings.backup_days)
+    await send(update, context, screen)
 
 
 async def mydata_command(update: Update, context: BotContext) -> None:
     """/mydata: everything stored about the supporter."""
-    supporter, lang = await load_supporter(update, context)
-    screen = context.services.views.my_data(
-        lang,
-        supporter.lang if supporter else None,
-        supporter.signature if supporter else None,
-        list(supporter.actions) if supporter else [],
-        sorted(supporter.subscriptions) if supporter else [],
-    )
-    await send(update, context, screen)
+    _, lang = await load_supporter(update, context)
+    assert update.effective_user is not None
+    stored = await context.services.storage.stored_data(update.effective_user.id)
+    await send(update, context, context.services.views.my_data(lang, stored))
 
 
 async def forget_command(update: Update, context: BotContext) -> None:

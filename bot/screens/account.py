@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.content.languages import language_name
 from bot.content.models import LANGS, Lang
 from bot.content.render import local, markup
-from bot.content.signature import Signature
 from bot.screens.base import ScreenBase
 from bot.screens.callbacks import Action
 from bot.screens.screen import Screen, button, channel_key
-from bot.storage.supporters import ALERT_MODES, ActionRecord, AlertMode
+from bot.storage.supporters import ALERT_MODES, AlertMode, StoredData
 
 
 class AccountScreens(ScreenBase):
@@ -24,21 +24,26 @@ class AccountScreens(ScreenBase):
         ]
         return Screen(self._msg(lang, "language_menu"), keyboard)
 
-    def privacy(self, lang: Lang) -> Screen:
-        """What is stored, why, and what /forget does."""
-        return Screen(self._msg(lang, "privacy"))
+    def privacy(self, lang: Lang, retention_days: int, backup_days: int) -> Screen:
+        """What is stored, why, how it is protected, who can read it, for how long."""
+        text = self._msg(
+            lang,
+            "privacy",
+            days=retention_days,
+            # Retention keeps a supporter linked to nothing at least a day (campaigns).
+            unlinked_days=max(retention_days, 1),
+            backup_days=backup_days,
+        )
+        return Screen(text)
 
-    def my_data(
-        self,
-        lang: Lang,
-        stored_lang: Lang | None,
-        signature: Signature | None,
-        actions: Sequence[ActionRecord],
-        subscriptions: Sequence[str] = (),
-    ) -> Screen:
+    def my_data(self, lang: Lang, stored: StoredData | None) -> Screen:
         """Everything stored about the supporter, in words."""
+        if stored is None:
+            return Screen(self._msg(lang, "my_data", has_data=False))
+        supporter = stored.supporter
+        signature = supporter.signature
         lines = []
-        for record in actions:
+        for record in supporter.actions:
             case = self.content.case(record.case_id)
             official = case.case.official(record.official_id) if case else None
             lines.append(
@@ -51,21 +56,39 @@ class AccountScreens(ScreenBase):
                     day=self.texts.date(lang, record.created_at),
                 )
             )
+        reminders = [
+            self._msg(
+                lang,
+                "my_reminder",
+                case=case.case.ua_number if (case := self.content.case(case_id)) else case_id,
+                day=self.texts.date(lang, day),
+            )
+            for case_id, day in sorted(stored.subscribed_on.items())
+        ]
+        names = {code: self.content.strings[code].language_name for code in LANGS}
         text = self._msg(
             lang,
             "my_data",
-            has_data=stored_lang is not None
-            or signature is not None
-            or bool(actions)
-            or bool(subscriptions),
-            reminders=[
-                case.case.ua_number if (case := self.content.case(case_id)) else case_id
-                for case_id in subscriptions
-            ],
-            language=self.content.strings[stored_lang].language_name if stored_lang else None,
+            has_data=True,
+            first_visit=self.texts.date(lang, supporter.created_at),
+            language=names[supporter.lang] if supporter.lang else None,
+            telegram_language=names[stored.seen_lang] if stored.seen_lang else None,
             signature_mode=signature.mode if signature else None,
             signature=signature.text if signature else None,
+            reminders=[markup(line) for line in reminders],
+            stopped=self.texts.date(lang, stored.stopped_on) if stored.stopped_on else None,
+            blocked=self.texts.date(lang, stored.blocked_on) if stored.blocked_on else None,
+            messages=stored.messages,
             actions=[markup(line) for line in lines],
+            has_chat=stored.has_chat,
+            alerts=supporter.alerts,
+            reminders_on=supporter.reminders,
+            news_on=supporter.news,
+            letter_langs=[
+                f"UA {case.case.ua_number if (case := self.content.case(case_id)) else case_id}:"
+                f" {language_name(code, lang)}"
+                for case_id, code in sorted(supporter.letter_langs.items())
+            ],
         )
         return Screen(text)
 

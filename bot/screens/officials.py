@@ -59,6 +59,8 @@ class OfficialScreens(ScreenBase):
             name=local(official.name, lang),
             channels=len(official.channels),
         )
+        # Every channel is chosen here: what identifies a sender is said before any of them.
+        text += "\n\n" + self._msg(lang, "safety_note")
         offered = case.languages_for(official)
         letter_lang = letter_choice if letter_choice in offered else offered[0]
         spoken = case.spoken_language(official, lang)
@@ -141,6 +143,8 @@ class OfficialScreens(ScreenBase):
                 self._btn(lang, "open_facebook"), f"https://www.facebook.com/{official.facebook}"
             )
         text = self._msg(lang, f"view_{channel_key(target.channel)}", **ctx)
+        # What this channel reveals of the sender, and what to do instead.
+        text += "\n\n" + self._msg(lang, f"safety_{channel_key(target.channel)}")
         if not is_open(case, today):
             text += "\n\n" + self._deadline_line(lang, case, today)
 

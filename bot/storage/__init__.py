@@ -17,7 +17,14 @@ from bot.storage.database import Database
 from bot.storage.keys import AlreadyRotated, KeyMismatch, RotationFailed, rotate, verify_key
 from bot.storage.outbox import Outbox
 from bot.storage.stats import Stats
-from bot.storage.supporters import ActionRecord, Pending, PendingStep, Supporter, Supporters
+from bot.storage.supporters import (
+    ActionRecord,
+    Pending,
+    PendingStep,
+    StoredData,
+    Supporter,
+    Supporters,
+)
 from bot.storage.updates import HandledUpdates
 
 __all__ = [
@@ -28,6 +35,7 @@ __all__ = [
     "PendingStep",
     "RotationFailed",
     "Storage",
+    "StoredData",
     "Supporter",
 ]
 

@@ -88,6 +88,23 @@ _DROP_UNNEEDED_CHAT = (
 )
 
 
+@dataclass(frozen=True)
+class StoredData:
+    """Everything stored about a supporter beyond `Supporter`, for /mydata."""
+
+    supporter: Supporter
+    #: The language of their Telegram app, last seen.
+    seen_lang: Lang | None
+    #: Whether their (sealed) chat id is kept, to message them.
+    has_chat: bool
+    stopped_on: date | None
+    blocked_on: date | None
+    #: Cases they get reminders for, and the day they asked.
+    subscribed_on: dict[str, date]
+    #: Messages from the bot (reminders, news, broadcasts) recorded in the outbox for them.
+    messages: int
+
+
 class Supporters:
     """Reads and writes of supporters and their actions."""
 
@@ -263,6 +280,33 @@ class Supporters:
             reminders=bool(reminders),
             news=bool(news),
             letter_langs=dict(json.loads(choices)),
+        )
+
+    async def stored_data(self, user_id: int) -> StoredData | None:
+        """Everything stored about this user, for /mydata (not on the hot path: two queries)."""
+        supporter = await self.supporter(user_id)
+        if supporter is None:
+            return None
+        rows = await self._db.execute_fetchall(
+            "SELECT seen_lang, chat_id IS NOT NULL, stopped_at, blocked_at,"
+            " (SELECT json_group_object(case_id, created_at) FROM subscriptions"
+            "  WHERE subscriptions.user_key = users.user_key),"
+            " (SELECT count(*) FROM outbox WHERE outbox.user_key = users.user_key)"
+            " FROM users WHERE user_key = ?",
+            (self._key(user_id),),
+        )
+        row = first(rows)
+        if row is None:
+            return None
+        seen, has_chat, stopped, blocked, subscribed, messages = row
+        return StoredData(
+            supporter=supporter,
+            seen_lang=seen if seen in LANGS else None,
+            has_chat=bool(has_chat),
+            stopped_on=_day(stopped) if stopped else None,
+            blocked_on=_day(blocked) if blocked else None,
+            subscribed_on={case: _day(at) for case, at in json.loads(subscribed).items()},
+            messages=int(messages),
         )
 
     async def unblocked(self, user_id: int) -> None:
