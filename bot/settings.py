@@ -67,13 +67,16 @@ class Settings(BaseSettings):
             raise ValueError(f"BOT_SECRET_KEY_FILE {path} cannot be read: {reason}") from None
         return {**data, "secret_key": key}
 
-    @field_validator("secret_key", "secret_key_old")
+    # Only the key in use must be strong: BOT_SECRET_KEY_OLD may be the weak key that
+    # rotate-key moves the database away from.
+    @field_validator("secret_key")
     @classmethod
-    def _check_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and _weak(value.get_secret_value()):
+    def _check_secret_key(cls, value: SecretStr) -> SecretStr:
+        if _weak(value.get_secret_value()):
             raise ValueError(
                 "must be at least 32 random characters (this one is short or easy to guess); "
-                "make one with: python -m bot genkey"
+                "make one with: python -m bot genkey (for a database made with this key, move "
+                "it to the new one with rotate-key, this key as BOT_SECRET_KEY_OLD)"
             )
         return value
 

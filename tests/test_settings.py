@@ -212,3 +212,10 @@ def test_genkey_writes_the_key_into_a_private_env_file(tmp_path: Path) -> None:
         check=True,
     )
     assert fresh.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_weak_old_key_can_still_be_rotated_away_from() -> None:
+    settings = Settings.model_validate(
+        {"token": "1:x", "secret_key": STRONG, "secret_key_old": "k" * 32}
+    )
+    assert settings.secret_key_old is not None
