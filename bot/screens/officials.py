@@ -143,8 +143,11 @@ class OfficialScreens(ScreenBase):
                 self._btn(lang, "open_facebook"), f"https://www.facebook.com/{official.facebook}"
             )
         text = self._msg(lang, f"view_{channel_key(target.channel)}", **ctx)
-        # What this channel reveals of the sender, and what to do instead.
-        text += "\n\n" + self._msg(lang, f"safety_{channel_key(target.channel)}")
+        # What this channel reveals of the sender, and what to do instead: under the heading,
+        # read before the text to send.
+        heading, _, body = text.partition("\n\n")
+        safety = self._msg(lang, f"safety_{channel_key(target.channel)}")
+        text = f"{heading}\n\n{safety}\n\n{body}" if body else f"{heading}\n\n{safety}"
         if not is_open(case, today):
             text += "\n\n" + self._deadline_line(lang, case, today)
 
