@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from bot.cli import main
 from bot.core.logs import log_handler
 from bot.settings import Settings, describe_error
 from tests.harness import ROOT
@@ -139,16 +140,9 @@ def test_a_short_or_strange_webhook_secret_is_refused(secret: str) -> None:
     assert "BOT_WEBHOOK_SECRET" in message and "32" in message and secret not in message
 
 
-def test_genkey_makes_a_webhook_secret_too(tmp_path: Path) -> None:
-    key = subprocess.run(
-        [sys.executable, "-m", "bot", "genkey"],
-        env={k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
-        | {"PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout.strip()
+def test_genkey_makes_a_webhook_secret_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["genkey"]) == 0
+    key = capsys.readouterr().out.strip()
     settings = Settings.model_validate(
         {
             "token": "1:x",
@@ -166,51 +160,36 @@ def test_the_secret_key_can_come_from_a_file(tmp_path: Path) -> None:
     path.write_text(STRONG + "\n", encoding="utf-8")
     settings = Settings.model_validate({"token": "1:x", "secret_key_file": str(path)})
     assert settings.secret_key.get_secret_value() == STRONG
-    result = run_bot({"BOT_TOKEN": "x", "BOT_SECRET_KEY_FILE": str(tmp_path / "nope")}, tmp_path)
-    assert result.returncode == 2
-    [line] = result.stderr.splitlines()
+    with pytest.raises(ValidationError) as missing:
+        Settings.model_validate({"token": "x", "secret_key_file": str(tmp_path / "nope")})
+    line = describe_error(missing.value)
     assert "BOT_SECRET_KEY_FILE" in line and "cannot be read" in line
-    both = run_bot(
-        {"BOT_TOKEN": "x", "BOT_SECRET_KEY": STRONG, "BOT_SECRET_KEY_FILE": str(path)}, tmp_path
-    )
-    assert both.returncode == 2 and "not both" in both.stderr and STRONG not in both.stderr
+    with pytest.raises(ValidationError) as both:
+        Settings.model_validate({"token": "x", "secret_key": STRONG, "secret_key_file": str(path)})
+    assert "not both" in describe_error(both.value) and STRONG not in describe_error(both.value)
 
 
-def test_genkey_writes_the_key_into_a_private_env_file(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
-    env["PYTHONPATH"] = str(ROOT)
+def test_genkey_writes_the_key_into_a_private_env_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     dotenv = tmp_path / ".env"
     dotenv.write_text("BOT_TOKEN=123:abc\n", encoding="utf-8")
     dotenv.chmod(0o644)  # as `cp .env.example .env` leaves it
-    first = subprocess.run(
-        [sys.executable, "-m", "bot", "genkey", "--env-file", str(dotenv)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert first.returncode == 0, first.stderr
+    assert main(["genkey", "--env-file", str(dotenv)]) == 0
     assert dotenv.stat().st_mode & 0o777 == 0o600
     lines = dotenv.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "BOT_TOKEN=123:abc" and lines[1].startswith("BOT_SECRET_KEY=")
-    assert lines[1].removeprefix("BOT_SECRET_KEY=") not in first.stdout + first.stderr
-    again = subprocess.run(
-        [sys.executable, "-m", "bot", "genkey", "--env-file", str(dotenv)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert again.returncode == 0 and dotenv.read_text(encoding="utf-8").splitlines() == lines
+    printed = capsys.readouterr()
+    assert lines[1].removeprefix("BOT_SECRET_KEY=") not in printed.out + printed.err
+    assert main(["genkey", "--env-file", str(dotenv)]) == 0  # a key already there is kept
+    assert dotenv.read_text(encoding="utf-8").splitlines() == lines
     fresh = tmp_path / "fresh" / ".env"
     fresh.parent.mkdir()
-    subprocess.run(
-        [sys.executable, "-m", "bot", "genkey", "--env-file", str(fresh)],
-        env=env,
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
+    umask = os.umask(0o022)
+    try:
+        assert main(["genkey", "--env-file", str(fresh)]) == 0
+    finally:
+        os.umask(umask)
     assert fresh.stat().st_mode & 0o777 == 0o600
 
 
