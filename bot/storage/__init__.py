@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.core.crypto import Vault
 from bot.storage.audiences import Audiences
+from bot.storage.authoring import Authoring
 from bot.storage.database import Database
 from bot.storage.keys import AlreadyRotated, KeyMismatch, RotationFailed, rotate, verify_key
 from bot.storage.outbox import Outbox
@@ -46,6 +47,7 @@ class Storage(Supporters):
     def __init__(self, database: Database) -> None:
         super().__init__(database)
         self.audiences = Audiences(database)
+        self.authoring = Authoring(database)
         self.stats = Stats(database)
         self.outbox = Outbox(database)
         self.handled_updates = HandledUpdates(database)

@@ -194,3 +194,35 @@ MIGRATIONS.append(
         """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        10,
+        "organizers' work on cases in Telegram: what they changed, and what waits for them",
+        """
+        -- A short history organizers can see: who (a keyed hash of their Telegram id, never
+        -- the id), what, when. What they typed is not kept here, only which field changed.
+        CREATE TABLE case_history (
+            id          INTEGER PRIMARY KEY,
+            case_id     TEXT NOT NULL,
+            organizer   TEXT NOT NULL,
+            event       TEXT NOT NULL,
+            detail      TEXT,
+            created_at  TEXT NOT NULL
+        );
+        CREATE INDEX case_history_by_case ON case_history (case_id, id);
+        -- Work an organizer started and has yet to confirm, so that a restart loses none of
+        -- it: a pasted document (its text, in parts), a further-information document shown
+        -- before it is applied, news shown before it is sent.
+        CREATE TABLE staged_work (
+            id          INTEGER PRIMARY KEY,
+            kind        TEXT NOT NULL,
+            case_id     TEXT,
+            organizer   TEXT NOT NULL,
+            data        TEXT NOT NULL,
+            state       TEXT NOT NULL DEFAULT 'open',
+            created_at  TEXT NOT NULL
+        )
+        """,
+    )
+)

@@ -513,6 +513,14 @@ class Outbox:
             row = await cursor.fetchone()
         return _delivery(row) if row is not None else None
 
+    async def by_key(self, key: str) -> DeliveryInfo | None:
+        """The delivery with this key (an alert held by its organizer), or None."""
+        async with self._database.connection.execute(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE key = ?", (key,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _delivery(row) if row is not None else None
+
     async def finish_delivery_if_done(self, delivery_id: int) -> bool:
         """Mark a sending delivery 'done' once no row is pending or sending; True if it was."""
         async with self._database.transaction() as db:

@@ -13,7 +13,8 @@ from bot.content.models import LANGS, Lang
 from bot.content.signature import SIGNATURE_MODES, Signature
 from bot.storage.database import Database, day, first
 
-PendingStep = Literal["name", "initials", "city", "broadcast"]
+#: "author": an organizer's answer to a question about a case (bot.authoring).
+PendingStep = Literal["name", "initials", "city", "broadcast", "author"]
 #: How often a supporter hears about new Urgent Actions: each one, or a weekly digest.
 AlertMode = Literal["each", "weekly"]
 ALERT_MODES: tuple[AlertMode, ...] = ("each", "weekly")
@@ -482,6 +483,6 @@ def _load_pending(raw: str | None) -> Pending | None:
         return None
     data = json.loads(raw)
     step = data.get("step")
-    if step not in ("name", "initials", "city", "broadcast"):
+    if step not in ("name", "initials", "city", "broadcast", "author"):
         return None
     return Pending(step, tuple(data.get("target", ())), data.get("initials", ""))
