@@ -1029,6 +1029,10 @@ def _h_delete_commands(
     return True
 
 
+#: Bots may download files up to 20 MB with getFile.
+MAX_DOWNLOAD = 20 * 1024 * 1024
+
+
 def _h_get_file(
     fake: FakeTelegram, params: JSON, files: dict[str, UploadedFile], prepared: JSON
 ) -> Any:
@@ -1036,6 +1040,8 @@ def _h_get_file(
     stored = fake.files.get(file_id)
     if stored is None:
         raise bad("wrong file_id or the file is temporarily unavailable")
+    if len(stored.data) > MAX_DOWNLOAD:
+        raise bad("file is too big")
     return {
         "file_id": file_id,
         "file_unique_id": f"u{file_id}",

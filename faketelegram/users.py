@@ -124,6 +124,27 @@ class FakeUser:
             content["caption"] = caption
         return await self.deliver_update({"message": self._message(**content)})
 
+    async def send_document(
+        self,
+        data: bytes,
+        filename: str,
+        mime: str = "application/octet-stream",
+        caption: str | None = None,
+    ) -> list[SentMessage]:
+        """Send a file as a document; the bot can fetch it with getFile and download it."""
+        file_id = self.fake._store_file(data, filename, mime)
+        document: JSON = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "mime_type": mime,
+            "file_size": len(data),
+        }
+        content: JSON = {"document": document}
+        if caption is not None:
+            content["caption"] = caption
+        return await self.deliver_update({"message": self._message(**content)})
+
     def button(self, text: str, message: SentMessage | None = None) -> JSON:
         """The inline button dict labelled ``text`` (url/copy_text buttons included)."""
         return find_button([message] if message else self.messages, text)[1]
