@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     api_url: str = "https://api.telegram.org"
     database: Path = Path("data/bot.sqlite3")
     content_dir: Path = Path("content")
+    # Cases organizers make or change in Telegram, as ordinary case folders; a case here
+    # overrides the one with the same id in content_dir/cases. None: `cases` beside the
+    # database (on the /data volume in Docker, whose image is read-only).
+    cases_dir: Path | None = None
     # NoDecode: a comma-separated list is friendlier in an env file than JSON.
     admins: Annotated[frozenset[int], NoDecode] = frozenset()
     # Keys supporters' identities in the database (HMAC) and encrypts what must be read back
@@ -44,6 +48,11 @@ class Settings(BaseSettings):
     listen_host: str = "127.0.0.1"
     listen_port: int = Field(default=8080, ge=1, le=65535)
     log_json: bool = False
+
+    @property
+    def cases_path(self) -> Path:
+        """The writable cases directory (BOT_CASES_DIR, else `cases` beside the database)."""
+        return self.cases_dir or self.database.parent / "cases"
 
     @field_validator("api_url")
     @classmethod

@@ -18,9 +18,9 @@ from bot.checks.limits import check_screen
 from bot.checks.links import case_link_problems, string_link_problems
 from bot.checks.strings import string_problems
 from bot.content.limits import MAX_CALLBACK_ANSWER
-from bot.content.loader import read_content
+from bot.content.loader import load_case, read_content
 from bot.content.models import LANGS, CaseContent, Content, ContentError, Lang
-from bot.content.render import RenderFailure, Texts
+from bot.content.render import RenderFailure, Texts, compiled_texts
 from bot.core.clock import appeal_day
 from bot.screens.views import Views
 
@@ -63,14 +63,15 @@ def check_strings(content: Content, views: Views) -> list[str]:
     return list(dict.fromkeys(problems))  # the same broken string is named once
 
 
-def load_content(directory: Path) -> Content:
+def load_content(directory: Path, cases_dir: Path | None = None) -> Content:
     """Read every content file and check every screen.
 
     Raises ContentError when the interface strings are broken. A case that fails its check
     is moved to `Content.broken` with its problems; the returned content serves the others.
+    Cases in `cases_dir` (made in Telegram) override those of `directory` with the same id.
     """
-    read = read_content(directory)
-    views = Views(read, Texts(read.strings), _LONGEST_USERNAME)
+    read = read_content(directory, cases_dir)
+    views = Views(read, compiled_texts(read.strings), _LONGEST_USERNAME)
     problems = string_link_problems(read) + string_problems(read) or check_strings(read, views)
     if problems:
         raise ContentError(problems)
@@ -117,6 +118,48 @@ def _folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
     """Every file of a case folder with its size and modification time."""
     files = sorted(path for path in folder.rglob("*") if path.is_file())
     return tuple((str(path), (stat := path.stat()).st_mtime_ns, stat.st_size) for path in files)
+
+
+def check_folder(
+    content: Content, folder: Path, texts: Texts | None = None
+) -> tuple[CaseContent | None, list[str]]:
+    """One case folder read and checked as `load_content` checks it: the case, or problems.
+
+    `texts`: the served content's compiled strings (compiling them takes longer than the check).
+    """
+    try:
+        item = load_case(folder)
+    except ContentError as error:
+        return None, error.problems
+    views = Views(content, texts or compiled_texts(content.strings), _LONGEST_USERNAME)
+    problems = case_link_problems(item) or check_case(views, item)
+    return (None, problems) if problems else (item, [])
+
+
+def with_folder(
+    content: Content, case_id: str, folder: Path | None, texts: Texts | None = None
+) -> Content:
+    """`content` with one case read again from `folder` (None: the case is gone).
+
+    Used after organizers change a case in Telegram. The folder's case replaces the served
+    one if it passes the check; otherwise it is left out as broken (only drafts are ever
+    written broken: a published case is checked before its files are swapped in).
+    """
+    cases = {key: value for key, value in content.cases.items() if key != case_id}
+    broken = {key: value for key, value in content.broken.items() if key != case_id}
+    if folder is not None:
+        item, problems = check_folder(content, folder, texts)
+        if item is not None:
+            cases[item.case.id] = item
+        else:
+            broken[case_id] = problems
+    return Content(
+        cases={key: cases[key] for key in sorted(cases)},
+        strings=content.strings,
+        directory=content.directory,
+        warnings=list(content.warnings),
+        broken=broken,
+    )
 
 
 def _warnings(content: Content) -> list[str]:

@@ -164,11 +164,32 @@ def _load_case(directory: Path) -> CaseContent:
     return loaded
 
 
-def read_content(directory: Path) -> Content:
+def case_folders(directory: Path, cases_dir: Path | None = None) -> list[Path]:
+    """Every case folder, by name: `directory/cases/*`, then `cases_dir/*` overriding.
+
+    Names starting with a dot are work in progress (a folder being written) and never read.
+    """
+    found: dict[str, Path] = {}
+    for parent in (directory / "cases", cases_dir):
+        if parent is None or not parent.is_dir():
+            continue
+        for case_dir in parent.iterdir():
+            if case_dir.is_dir() and not case_dir.name.startswith("."):
+                found[case_dir.name] = case_dir
+    return [found[name] for name in sorted(found)]
+
+
+def load_case(directory: Path) -> CaseContent:
+    """One case folder, validated and its templates compiled; ContentError names problems."""
+    return _load_case(directory)
+
+
+def read_content(directory: Path, cases_dir: Path | None = None) -> Content:
     """Read and validate every content file; problems name their file and field.
 
     Broken interface strings raise ContentError: the bot cannot talk without them. A broken
     case is left out and listed in `Content.broken`, so the other cases keep working.
+    Cases in `cases_dir` (made in Telegram) override those of `directory` with the same id.
     Nothing is rendered here: `bot.checks.load_content` reads, then renders every screen.
     """
     if not directory.is_dir():
@@ -176,7 +197,7 @@ def read_content(directory: Path) -> Content:
     strings = _load_strings(directory)
     cases: dict[str, CaseContent] = {}
     broken: dict[str, list[str]] = {}
-    for case_dir in sorted((directory / "cases").glob("*/")):
+    for case_dir in case_folders(directory, cases_dir):
         try:
             loaded = _load_case(case_dir)
         except ContentError as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import traceback
 from collections.abc import Mapping
@@ -250,3 +252,20 @@ def render_template(
 def markup(html: str) -> Markup:
     """Mark an already-escaped HTML fragment as safe to embed in a message template."""
     return Markup(html)
+
+
+#: Compiled interface strings, by their content (see `compiled_texts`).
+_COMPILED: dict[str, Texts] = {}
+
+
+def compiled_texts(strings: Mapping[Lang, UiStrings]) -> Texts:
+    """Texts for these strings, compiled once per content: compiling takes most of a second,
+    and a reload, a restart or a check of one case brings the same strings again."""
+    dump = {lang: table.model_dump() for lang, table in strings.items()}
+    key = hashlib.sha256(json.dumps(dump, sort_keys=True).encode()).hexdigest()
+    texts = _COMPILED.get(key)
+    if texts is None:
+        if len(_COMPILED) >= 4:
+            _COMPILED.clear()  # strings edited many times in one process: keep the latest
+        texts = _COMPILED[key] = Texts(strings)
+    return texts

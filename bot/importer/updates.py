@@ -21,7 +21,7 @@ from bot.importer.writing import (
     accepted_languages,
     case_data,
     letter_template,
-    write_case_folder,
+    write_case,
 )
 
 
@@ -119,6 +119,15 @@ def apply_update(
     templates other than the letter the document gives. Officials the update no longer lists
     are kept and reported, since an update often names only some of them.
     """
+    changes, text, templates = updated_files(case_dir, parsed, source=source, today=today)
+    write_case(case_dir.parent, case_dir.name, text, templates)
+    return changes
+
+
+def updated_files(
+    case_dir: Path, parsed: ParsedCase, *, source: str, today: date | None = None
+) -> tuple[list[Change], str, dict[str, str]]:
+    """What `apply_update` would write: the changes, the new case.yaml and every template."""
     changes = plan_update(case_dir, parsed)
     old, new = _new_data(case_dir, parsed)
     data = dict(old)
@@ -161,5 +170,4 @@ def apply_update(
     )
     header += f"# Updated from {source} ({', '.join(c.field for c in changes) or 'no change'}).\n"
     text = header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=88)
-    write_case_folder(case_dir.parent.parent, case_dir.name, text, templates)
-    return changes
+    return changes, text, templates

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -215,6 +216,38 @@ def read_case(path: Path) -> ParsedCase:
     return parse_document(read_document(path))
 
 
+def case_files(
+    parsed: ParsedCase,
+    case_id: str,
+    source: str,
+    *,
+    today: date | None = None,
+    status: str = "active",
+) -> tuple[str, dict[str, str], list[str]]:
+    """The files of a case folder from a parsed document: case.yaml, templates, warnings."""
+    warnings = list(parsed.warnings)
+    languages = bot_languages(parsed, warnings)
+    templates = _templates(parsed, warnings)
+    imported = (today or date.today()).isoformat()
+    header = (
+        f"# Urgent Action {parsed.ua_number or '(number not found)'}, imported from {source} "
+        f"on {imported} by bot/importer.py.\n"
+        "# Facts are the document's; review the importer's warnings and add translations.\n"
+    )
+    data = case_data(parsed, case_id, source, languages)
+    data["status"] = status
+    text = header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=88)
+    return text, templates, warnings
+
+
+def check_case_id(case_id: str) -> None:
+    """Refuse a case id the content model would refuse, in words an organizer can act on."""
+    if not _CASE_ID.match(case_id):
+        raise DocumentError(
+            f"case id {case_id!r}: use up to 24 lowercase letters, digits and hyphens"
+        )
+
+
 def import_document(
     path: Path,
     content_dir: Path,
@@ -231,25 +264,12 @@ def import_document(
         raise DocumentError(
             f"{path}: no UA number found to name the case; give a case id (like ua-31-22)"
         )
-    if not _CASE_ID.match(case_id):
-        raise DocumentError(
-            f"case id {case_id!r}: use up to 24 lowercase letters, digits and hyphens"
-        )
+    check_case_id(case_id)
     cases = content_dir / "cases"
     target = cases / case_id
     if target.exists() and not overwrite:
         raise DocumentError(f"{target} already exists; remove it or import with overwrite")
-    warnings = list(parsed.warnings)
-    languages = bot_languages(parsed, warnings)
-    templates = _templates(parsed, warnings)
-    imported = (today or date.today()).isoformat()
-    header = (
-        f"# Urgent Action {parsed.ua_number or '(number not found)'}, imported from {path.name} "
-        f"on {imported} by bot/importer.py.\n"
-        "# Facts are the document's; review the importer's warnings and add translations.\n"
-    )
-    data = case_data(parsed, case_id, path.name, languages)
-    text = header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=88)
+    text, templates, warnings = case_files(parsed, case_id, path.name, today=today)
     write_case_folder(content_dir, case_id, text, templates)
     return ImportResult(
         case_id=case_id, directory=target, warnings=warnings, update_of=parsed.update_of
@@ -259,29 +279,95 @@ def import_document(
 def write_case_folder(
     content_dir: Path, case_id: str, case_yaml: str, templates: dict[str, str]
 ) -> None:
-    """Replace `cases/<case_id>/` with these files in one rename, so no reader sees half."""
-    cases = content_dir / "cases"
-    target = cases / case_id
-    cases.mkdir(parents=True, exist_ok=True)
-    # Write beside the content (not under cases/, which the loader scans), then swap in, so
-    # a failed import never leaves a half-written case for the bot to find.
-    staging = Path(tempfile.mkdtemp(prefix=f".import-{case_id}-", dir=content_dir))
+    """Replace `content_dir/cases/<case_id>/` with these files (see `write_case`)."""
+    write_case(content_dir / "cases", case_id, case_yaml, templates)
+
+
+#: Hidden folders of unfinished work (a case being written, checked or removed).
+_SCRATCH = (".import-", ".check-", ".gone-")
+
+
+def _old(cases: Path, case_id: str) -> Path:
+    """Where the previous version of a case waits while the new one is renamed in."""
+    return cases / f".{case_id}.old"
+
+
+def recover_cases(cases: Path) -> None:
+    """Finish or undo a replacement a crash interrupted (see `write_case`).
+
+    A previous version left beside a missing case is put back; beside a present one, the
+    new version was already in place and the old one goes. Half-written folders go.
+    """
+    if not cases.is_dir():
+        return
+    for entry in cases.iterdir():
+        if not entry.name.startswith("."):
+            continue
+        if entry.name.endswith(".old") and entry.is_dir():
+            case = cases / entry.name[1:].removesuffix(".old")
+            if case.exists():
+                shutil.rmtree(entry)
+            else:
+                entry.rename(case)
+        elif entry.name.startswith(_SCRATCH) and entry.is_dir():
+            shutil.rmtree(entry)
+
+
+def _write_file(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _sync_directory(path: Path) -> None:
+    """Make a rename durable: the directory entry is on disk once its folder is synced."""
     try:
-        (staging / "case.yaml").write_text(case_yaml, encoding="utf-8")
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:  # a platform without directory descriptors: renames are still atomic
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def write_case(cases: Path, case_id: str, case_yaml: str, templates: dict[str, str]) -> Path:
+    """Replace `cases/<case_id>/` with these files so that no reader ever sees half of them.
+
+    The files are written to a hidden folder beside it (the loader skips names starting with
+    a dot), synced, then renamed in; a previous version steps aside as `.<case_id>.old`
+    first and is removed after. A crash between those two renames is undone by
+    `recover_cases`, which the bot runs before it reads the cases.
+    """
+    check_case_id(case_id)
+    cases.mkdir(parents=True, exist_ok=True)
+    recover_cases(cases)
+    target = cases / case_id
+    staging = Path(tempfile.mkdtemp(prefix=f".import-{case_id}-", dir=cases))
+    try:
+        _write_file(staging / "case.yaml", case_yaml)
         (staging / "templates").mkdir()
         for name, template in templates.items():
-            (staging / "templates" / name).write_text(template, encoding="utf-8")
+            _write_file(staging / "templates" / name, template)
+        _sync_directory(staging / "templates")
+        _sync_directory(staging)
         if target.exists():
-            old = staging.with_name(staging.name + "-old")
+            old = _old(cases, case_id)
             target.rename(old)
             try:
                 staging.rename(target)
             except OSError:
                 old.rename(target)
                 raise
+            _sync_directory(cases)
             shutil.rmtree(old)
         else:
             staging.rename(target)
+            _sync_directory(cases)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+    return target
