@@ -21,6 +21,7 @@ from telegram.ext import (
 
 from bot.campaigns.delivery import Delivery, build_delivery_bot
 from bot.campaigns.window import SendWindow
+from bot.checks.content import load_content
 from bot.content.models import LANGS, Content, Lang
 from bot.core.clock import Clock, system_clock
 from bot.core.crypto import Vault
@@ -28,6 +29,7 @@ from bot.core.metrics import metrics
 from bot.handlers import (
     account,
     admin,
+    authoring,
     broadcast,
     buttons,
     fallback,
@@ -36,6 +38,7 @@ from bot.handlers import (
     signature,
 )
 from bot.handlers.common import BotApplication, BotContext, Services
+from bot.importer.writing import recover_cases
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.telegram.processor import UpdateProcessor
@@ -64,7 +67,19 @@ ADMIN_COMMANDS = {
     "reload": admin.reload_command,
     "broadcast": broadcast.broadcast_command,
     "cancel_broadcast": broadcast.cancel_broadcast_command,
+    "cases": authoring.cases_command,
+    "new": authoring.new_command,
 }
+
+
+def load_served_content(settings: Settings) -> Content:
+    """The content the bot serves: `content/` and the cases organizers made in Telegram.
+
+    A replacement of a case folder that a crash interrupted is finished or undone first.
+    Raises ContentError when the interface strings are broken.
+    """
+    recover_cases(settings.cases_path)
+    return load_content(settings.content_dir, settings.cases_path)
 
 
 def build_application(
@@ -113,6 +128,10 @@ def build_application(
     application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_handler(MessageHandler(private & filters.COMMAND, fallback.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT, fallback.free_text))
+    # Documents: UA documents from organizers; anyone else's get the ordinary reply, unread.
+    application.add_handler(
+        MessageHandler(private & filters.Document.ALL, authoring.receive_document)
+    )
     application.add_handler(MessageHandler(private, fallback.other_message))
     # In groups, answer only commands: replying to every message would spam the group.
     application.add_handler(

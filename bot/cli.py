@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from bot.app import load_served_content
 from bot.checks.content import load_content
 from bot.content.models import LANGS, ContentError, Lang
 from bot.core.crypto import Vault, generate_secret
@@ -64,7 +65,7 @@ def run_bot() -> int:
         settings.token.get_secret_value(), as_json=settings.log_json, secrets=secrets
     )
     try:
-        content = load_content(settings.content_dir)
+        content = load_served_content(settings)
     except ContentError as error:
         print("error: the content is not valid; the bot did not start:", file=sys.stderr)
         for problem in error.problems:
@@ -175,10 +176,13 @@ def _update_case(document: Path, case_dir: Path, parsed: ParsedCase, apply: bool
 # -- check ----------------------------------------------------------------------------------
 
 
-def check(content_dir: Path) -> int:
-    """Validate all content as the bot does at start-up; print errors, warnings, a summary."""
+def check(content_dir: Path, cases_dir: Path | None = None) -> int:
+    """Validate all content as the bot does at start-up; print errors, warnings, a summary.
+
+    `cases_dir`: the cases organizers made in Telegram (BOT_CASES_DIR), checked with them.
+    """
     try:
-        content = load_content(content_dir)
+        content = load_content(content_dir, cases_dir)
     except ContentError as error:
         for problem in error.problems:
             print(f"error: {problem}")
@@ -391,6 +395,16 @@ def build_parser() -> argparse.ArgumentParser:
     checking.add_argument(
         "dir", type=Path, nargs="?", default=None, metavar="DIR", help=content_help
     )
+    checking.add_argument(
+        "--cases",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=(
+            "also the cases organizers made in Telegram, which override those of the content "
+            "folder (default: $BOT_CASES_DIR if set)"
+        ),
+    )
 
     previewing = commands.add_parser(
         "preview",
@@ -456,7 +470,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.update,
         )
     if args.command == "check":
-        return check(args.dir or _default_content())
+        cases = args.cases or (
+            Path(os.environ["BOT_CASES_DIR"]) if os.environ.get("BOT_CASES_DIR") else None
+        )
+        return check(args.dir or _default_content(), cases)
     if args.command == "genkey":
         return generate_key(args.env_file)
     if args.command == "rotate-key":

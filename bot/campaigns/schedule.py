@@ -91,6 +91,30 @@ class Campaigns:
         log.info("new-case alert %s: %d recipient(s)", key, recipients)
         return [delivery]
 
+    async def draft_alert(
+        self, case: CaseContent, views: Views, organizer: str, now: datetime
+    ) -> int | None:
+        """The new-case alert of a case an organizer publishes, held for their decision.
+
+        It takes the alert's key, so the scheduler never sends it on its own: it goes when
+        the organizer says so (`Outbox.start`), or never. None if the case was announced.
+        """
+        screens = {lang: payload(views.alert(lang, case)) for lang in LANGS}
+        recipients = [
+            (r.user_key, screens[r.lang])
+            for r in await self.storage.audiences.recipients("alert", case.case.id)
+        ]
+        return await self.storage.outbox.create_draft(
+            "alert",
+            case.case.id,
+            f"alert:{case.case.id}",
+            "alert",
+            organizer,
+            False,
+            recipients,
+            now=now,
+        )
+
     async def _digest(self, content: Content, views: Views, now: datetime) -> list[int]:
         """Mondays: open cases each weekly subscriber has not acted on (nothing if none)."""
         monday = now.date() - timedelta(days=now.weekday())

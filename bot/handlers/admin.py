@@ -8,7 +8,6 @@ from datetime import UTC
 
 from telegram import InputFile, Update
 
-from bot.checks.content import keep_served, load_content
 from bot.content.models import CaseContent, ContentError, Lang
 from bot.handlers.common import BotContext, load_supporter, send
 from bot.screens.chart import render_chart
@@ -107,8 +106,7 @@ async def reload_command(update: Update, context: BotContext) -> None:
     _, lang = await load_supporter(update, context)
     services = context.services
     try:
-        # The check renders every screen: seconds of CPU for many cases, so off the loop.
-        content = await asyncio.to_thread(load_content, services.settings.content_dir)
+        content = await services.reload()
     except ContentError as error:
         note = services.admin_views.note(
             lang,
@@ -118,8 +116,6 @@ async def reload_command(update: Update, context: BotContext) -> None:
         )
         await send(update, context, note)
         return
-    content = keep_served(content, services.content)
-    services.replace_content(content)
     log.info("content reloaded: %d case(s), %d left out", len(content.cases), len(content.broken))
     # A case that became active is announced now, not at the next campaign round.
     await services.run_campaigns()

@@ -8,7 +8,16 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.handlers import account, admin, broadcast, journey, settings, signature
+from bot.handlers import (
+    account,
+    admin,
+    authoring,
+    broadcast,
+    journey,
+    preview,
+    settings,
+    signature,
+)
 from bot.handlers.common import BotContext, load_supporter, send
 from bot.screens.callbacks import Action, Callback
 from bot.screens.screen import Screen
@@ -44,6 +53,8 @@ ROUTES: dict[Action, Route] = {
     Action.ALERTS: settings.on_alerts_button,
     Action.SETTINGS: settings.on_settings_button,
     Action.STATS: _quiet(admin.on_stats_button),
+    Action.DESK: authoring.on_desk_button,
+    Action.PREVIEW: preview.on_preview_button,
 }
 
 

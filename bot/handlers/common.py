@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -11,14 +12,18 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.authoring.desk import Desk
+from bot.authoring.workspace import Workspace
 from bot.campaigns.delivery import Delivery
 from bot.campaigns.schedule import Campaigns
+from bot.checks.content import keep_served, load_content
 from bot.content.limits import plain_text
 from bot.content.models import Content, Lang
-from bot.content.render import Texts
+from bot.content.render import Texts, compiled_texts
 from bot.core.clock import Clock, appeal_day
 from bot.screens.admin import AdminViews
 from bot.screens.callbacks import Action, Callback
+from bot.screens.desk import DeskViews
 from bot.screens.screen import Screen
 from bot.screens.views import Views
 from bot.settings import Settings
@@ -42,11 +47,34 @@ class Services:
     texts: Texts = field(init=False)
     bot_username: str = "ua_bot"
     campaigns: Campaigns = field(init=False)
+    desk: Desk = field(init=False)
     delivery: Delivery | None = None
 
     def __post_init__(self) -> None:
-        self.texts = Texts(self.content.strings)
+        self.texts = compiled_texts(self.content.strings)
         self.campaigns = Campaigns(self.storage, self.settings.retention_days)
+        workspace = Workspace(self.settings.content_dir, self.settings.cases_path)
+        self.desk = Desk(workspace, self.storage, self.campaigns)
+
+    def is_organizer(self, user_id: int | None) -> bool:
+        """Whether this Telegram user is one of BOT_ADMINS."""
+        return user_id is not None and user_id in self.settings.admins
+
+    async def reload(self) -> Content:
+        """Read all content again (also the writable cases); ContentError keeps the old.
+
+        The check renders every screen: seconds of CPU for many cases, so off the loop; under
+        the desk's lock, so that a change made in Telegram meanwhile is not lost.
+        """
+        settings = self.settings
+        async with self.desk.lock:
+            self.desk.workspace.recover()
+            content = await asyncio.to_thread(
+                load_content, settings.content_dir, settings.cases_path
+            )
+            content = keep_served(content, self.content)
+            self.replace_content(content)
+        return content
 
     def wake_delivery(self) -> None:
         """Something was queued in the outbox: let the engine start at once."""
@@ -72,14 +100,24 @@ class Services:
         return created
 
     def replace_content(self, content: Content) -> None:
-        """Serve new content (after /reload); the texts compiled from it change with it."""
+        """Serve new content (after /reload); the texts compiled from it change with it.
+
+        Compiling the strings takes most of a second: a change to one case (organizers'
+        steps in Telegram) keeps the same strings, and their compiled texts.
+        """
+        if content.strings is not self.content.strings:
+            self.texts = compiled_texts(content.strings)
         self.content = content
-        self.texts = Texts(content.strings)
 
     @property
     def views(self) -> Views:
         """Screens built from the current content."""
         return Views(self.content, self.texts, self.bot_username)
+
+    @property
+    def desk_views(self) -> DeskViews:
+        """Organizers' screens of their cases."""
+        return DeskViews(self.views)
 
     @property
     def admin_views(self) -> AdminViews:

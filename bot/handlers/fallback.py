@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 
+from bot.handlers.authoring import receive_author_text
 from bot.handlers.broadcast import receive_broadcast_text
 from bot.handlers.common import BotContext, language_of, load_supporter, send
 from bot.handlers.signature import receive_signature_text
@@ -34,7 +35,10 @@ async def free_text(update: Update, context: BotContext) -> None:
     pending = supporter.pending if supporter else None
     user = update.effective_user
     assert user is not None
-    if supporter is not None and pending is not None:
+    # Organizers' answers about cases and pasted documents (only ever from BOT_ADMINS).
+    if await receive_author_text(update, context, supporter, lang):
+        return
+    if supporter is not None and pending is not None and pending.step != "author":
         if pending.step != "broadcast":
             await receive_signature_text(update, context, supporter, lang)
             return

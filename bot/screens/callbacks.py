@@ -31,6 +31,10 @@ class Action(StrEnum):
     ALERTS = "a"
     SETTINGS = "g"
     STATS = "T"
+    #: Organizers' desk of a case (drafts, publishing, news): `bot.handlers.authoring`.
+    DESK = "A"
+    #: A supporter screen of a case shown to an organizer as a preview: `P:<lang>:<action>:…`.
+    PREVIEW = "P"
 
 
 @dataclass(frozen=True)
