@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import SecretStr
 from telegram import Update
 
-from bot.app import build_application, start_services, stop_services
+from bot.app import build_application, load_served_content, start_services, stop_services
 from bot.checks.content import load_content
 from bot.content.models import Content
 from bot.handlers.common import BotApplication, Services
@@ -75,7 +75,12 @@ class BotUnderTest:
 
     async def start(self) -> None:
         # Campaigns run when a test moves the clock and calls `services.run_campaigns()`.
-        app = build_application(self.settings, self.content, self.clock, campaign_interval=None)
+        content = self.content
+        cases = self.settings.cases_path
+        if cases.is_dir() and any(not path.name.startswith(".") for path in cases.iterdir()):
+            # Cases organizers made in Telegram are served after a restart, as in production.
+            content = load_served_content(self.settings)
+        app = build_application(self.settings, content, self.clock, campaign_interval=None)
         await app.initialize()
         await start_services(app)
         self.app = app
