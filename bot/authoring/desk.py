@@ -295,7 +295,8 @@ class Desk:
             with self.workspace.trial(files) as folder:
                 item, problems = check_folder(holder.content, folder, holder.texts)
                 shown = [problem.replace(str(folder), files.case_id) for problem in problems]
-                return item, shown
+                # Each signature is checked: the same problem would be named three times.
+                return item, list(dict.fromkeys(shown))
 
         return await asyncio.to_thread(run)
 

@@ -220,28 +220,38 @@ def _placeholders(text: str) -> None:
 
 
 def _letter(text: str) -> str:
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    """A typed letter as a template: opening → salutation, closing kept, signature under it."""
+    blocks = [block.strip().split("\n") for block in re.split(r"\n\s*\n", text) if block.strip()]
+    lines = [line.strip() for block in blocks for line in block if line.strip()]
     opening = lines[0] if lines else ""
     if not (is_salutation(opening) or (len(opening) <= 80 and opening.endswith((",", "!", ":")))):
         raise ValueProblem("author_bad_opening")
-    body = [p for p in paragraphs if p != opening]
-    if body and body[0].startswith(opening):
-        body[0] = body[0][len(opening) :].strip()
-    body = [p for p in body if p]
-    closing = None
-    if body:
-        last_line = lines[-1]
-        if is_closing(last_line) or (len(last_line) <= 60 and last_line.endswith(",")):
-            closing = last_line
-            if body[-1] == last_line:
-                body.pop()
-            elif body[-1].endswith(last_line):
-                body[-1] = body[-1][: -len(last_line)].strip()
-    if not body:
+    # The closing is among the last lines; whatever follows it is the sender's own signature.
+    closing_at = None
+    for index in range(len(lines) - 1, max(0, len(lines) - 4), -1):
+        line = lines[index]
+        if is_closing(line) or (len(line) <= 60 and line.endswith(",")):
+            closing_at = index
+            break
+    closing = lines[closing_at] if closing_at is not None else None
+    paragraphs: list[str] = []
+    seen = 0
+    for block in blocks:
+        kept = []
+        for line in (line.strip() for line in block):
+            if not line:
+                continue
+            if seen == 0 or (closing_at is not None and seen >= closing_at):
+                seen += 1
+                continue
+            kept.append(line)
+            seen += 1
+        if kept:
+            paragraphs.append(" ".join(kept))
+    if not paragraphs:
         raise ValueProblem("author_bad_letter_body")
     mark = opening[-1] if opening[-1] in ",:!" else ","
     letter = ParsedLetter(
-        salutation="", paragraphs=body, closing=closing, language=None, mark=mark
+        salutation="", paragraphs=paragraphs, closing=closing, language=None, mark=mark
     )
-    return letter_template(letter)
+    return letter_template(letter).replace("\n\n\n{{ signature }}", "\n\n{{ signature }}")

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton
 from bot.content.languages import in_language, language_name
 from bot.content.limits import MAX_MESSAGE, telegram_length
 from bot.content.models import LANGS, Lang
+from bot.content.render import RenderFailure
 from bot.screens.callbacks import Action, Callback
 from bot.screens.screen import Keyboard, Screen, button
 from bot.screens.views import Views
@@ -162,6 +163,27 @@ class DeskViews:
             language=in_language(gap.lang, lang) if gap.lang else None,
             official=gap.official,
         )
+
+    def field_name(self, lang: Lang, path: str | None) -> str | None:
+        """A field path of the history ('t.letter.ru', 'o.president.salutation.ru') in words."""
+        if not path:
+            return path
+        parts = path.split(".")
+        code = parts[-1] if len(parts) > 1 and len(parts[-1]) in (2, 3) else None
+        if parts[0] in ("t", "r") and len(parts) == 3:
+            label = parts[1]
+        elif parts[0] == "o" and len(parts) >= 3:
+            label = {"name": "official_name", "title": "official_title"}.get(parts[2], parts[2])
+        elif parts[0] == "person" and len(parts) >= 2:
+            label = "person" if parts[1] == "name" else "pronouns"
+        else:
+            label = {"ua_number": "number"}.get(parts[0], parts[0])
+        try:
+            words = self._btn(lang, f"field_{label}")
+        except RenderFailure:
+            return path
+        who = f", {parts[1]}" if parts[0] == "o" else ""
+        return f"{words} ({code}){who}" if code else f"{words}{who}"
 
     def status_line(self, lang: Lang, gaps: Sequence[Gap], problems: Sequence[str] = ()) -> str:
         """What every organizer screen ends with: what is still missing before publishing."""
@@ -437,7 +459,9 @@ class DeskViews:
                 "who": line.organizer[:8],
                 "mine": line.mine,
                 "what": self._btn(lang, f"event_{line.event}"),
-                "detail": line.detail,
+                "detail": self.field_name(lang, line.detail)
+                if line.event in ("set", "kept")
+                else line.detail,
             }
             for line in lines[:_SHOWN]
         ]
