@@ -1,6 +1,7 @@
 # The Urgent Action bot. Build: docker compose build (or docker build -t ua-bot .)
 # Configuration comes from the environment (env_file: .env in compose.yaml); data lives in the
-# /data volume; the content is baked in and may be mounted over /app/content.
+# /data volume; the content is baked in and may be mounted over /app/content. Cases organizers
+# make or change in Telegram are written to /data/cases (the image itself stays read-only).
 
 # The base image, pinned by digest (the multi-platform index of the tag), so that a rebuild
 # gets the same bytes. To update it (monthly, or for a security fix of Python or Debian):
@@ -45,6 +46,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     MPLCONFIGDIR=/tmp/matplotlib \
     BOT_DATABASE=/data/bot.sqlite3 \
     BOT_CONTENT_DIR=/app/content \
+    BOT_CASES_DIR=/data/cases \
     BOT_LISTEN_HOST=0.0.0.0 \
     BOT_LISTEN_PORT=8080
 # Numeric, so that the host and runAsNonRoot checks can tell it is not root.
