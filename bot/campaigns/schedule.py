@@ -99,21 +99,18 @@ class Campaigns:
         It takes the alert's key, so the scheduler never sends it on its own: it goes when
         the organizer says so (`Outbox.start`), or never. None if the case was announced.
         """
-        screens = {lang: payload(views.alert(lang, case)) for lang in LANGS}
-        recipients = [
-            (r.user_key, screens[r.lang])
-            for r in await self.storage.audiences.recipients("alert", case.case.id)
-        ]
-        return await self.storage.outbox.create_draft(
+        screens: dict[str, Payload] = {lang: payload(views.alert(lang, case)) for lang in LANGS}
+        created = await self.storage.outbox.create_audience_delivery(
             "alert",
             case.case.id,
             f"alert:{case.case.id}",
             "alert",
-            organizer,
-            False,
-            recipients,
+            screens,
             now=now,
+            state="draft",
+            created_by=organizer,
         )
+        return created[0] if created is not None else None
 
     async def _digest(self, content: Content, views: Views, now: datetime) -> list[int]:
         """Mondays: open cases each weekly subscriber has not acted on (nothing if none)."""

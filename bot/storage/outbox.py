@@ -190,20 +190,32 @@ class Outbox:
         payloads: Mapping[str, Payload],
         *,
         now: datetime,
+        state: Literal["sending", "draft"] = "sending",
+        created_by: str | None = None,
     ) -> tuple[int, int] | None:
         """A keyed delivery to everyone in `audience`, one payload per interface language.
 
         The rows are made by the database from the audience's query: no recipient passes
         through Python, so an alert to a hundred thousand supporters takes seconds and little
         memory. Returns the delivery id and its number of rows; None if `key` was used.
+        A 'draft' waits for an organizer's confirmation (`start`).
         """
         moment = iso(now)
         async with self._database.transaction() as db:
             cursor = await db.execute(
-                "INSERT INTO deliveries (kind, case_id, key, audience, state, paid,"
-                " created_at, started_at) VALUES (?, ?, ?, ?, 'sending', 0, ?, ?)"
+                "INSERT INTO deliveries (kind, case_id, key, audience, state, paid, created_by,"
+                " created_at, started_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)"
                 " ON CONFLICT (key) DO NOTHING",
-                (kind, case_id, key, audience, moment, moment),
+                (
+                    kind,
+                    case_id,
+                    key,
+                    audience,
+                    state,
+                    created_by,
+                    moment,
+                    moment if state == "sending" else None,
+                ),
             )
             if cursor.rowcount == 0:
                 return None
