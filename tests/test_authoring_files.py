@@ -7,12 +7,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
+from bot.app import load_served_content
 from bot.authoring.values import ValueProblem, handles, parse_value
 from bot.authoring.workspace import Workspace, read_folder
 from bot.checks.content import load_content
 from bot.importer.writing import recover_cases, write_case
-from tests.harness import CONTENT
+from bot.settings import Settings
+from tests.harness import CONTENT, SECRET_KEY, TOKEN
 
 HAND_MADE = CONTENT / "cases" / "ua-31-22"
 TODAY = date(2022, 4, 1)
@@ -60,6 +63,23 @@ def test_a_replacement_interrupted_between_its_renames_is_finished_or_undone(
     write_case(cases, "ua-1-22", "id: ua-1-22\nstatus: draft\n", {"letter.en.j2": "v2"})
     assert sorted(p.name for p in cases.iterdir()) == ["ua-1-22"]
     assert (cases / "ua-1-22" / "templates" / "letter.en.j2").read_text() == "v2"
+
+
+def test_the_bot_starts_with_the_cases_made_in_telegram_after_an_interrupted_write(
+    tmp_path: Path,
+) -> None:
+    content = content_with_strings(tmp_path)
+    settings = Settings(
+        token=SecretStr(TOKEN),
+        secret_key=SecretStr(SECRET_KEY),
+        database=tmp_path / "data" / "bot.sqlite3",
+        content_dir=content,
+    )
+    assert settings.cases_path == tmp_path / "data" / "cases"
+    shutil.copytree(HAND_MADE, settings.cases_path / ".ua-31-22.old")  # the crash's leftover
+    served = load_served_content(settings)
+    assert list(served.cases) == ["ua-31-22"]
+    assert served.cases["ua-31-22"].directory == settings.cases_path / "ua-31-22"
 
 
 def test_values_are_checked_by_kind() -> None:
