@@ -472,9 +472,35 @@ async def test_files_of_another_kind_or_over_the_limit_are_refused_unread(
     [reply] = await admin.send_document(b"MZ\x90\x00", "setup.exe")
     assert "I cannot import “setup.exe”: send a .txt, .docx, .pdf or .html file." in reply.text
     [reply] = await admin.send_document(b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024), "big.pdf")
-    assert "This file is too large (6.0 MB; the limit is 5.0 MB)" in reply.text
+    assert "This file is too large (6.0 MB; the limit is 5.0 MB), so it was not" in reply.text
     assert fake.calls_to("getFile") == []
     [reply] = await admin.send_document(b"\xff\xfe not utf-8 \x81", "odd.txt")
     assert "I could not read the document" in reply.text and "UTF-8" in reply.text
     [reply] = await admin.send_document(b"Hello, just a note.", "note.txt")
     assert "does not look like an Urgent Action" in reply.text
+
+
+async def test_a_russian_speaking_organizer_works_in_russian(
+    desk_bot: BotUnderTest, fake: FakeTelegram
+) -> None:
+    admin = desk_bot.user(ADMIN_ID, language_code="ru")
+    [desk] = await admin.send_document(DOCUMENT.read_bytes(), DOCUMENT.name, "text/plain")
+    assert "📥 Документ UA-31.22-kazakhstan.txt прочитан." in desk.text
+    assert "📝 Черновик (участники его не видят) · UA 31.22 · ua-31-22" in desk.text
+    assert "Срок: 12 мая 2022" in desk.text
+    assert "Предпочтительные языки: русский, английский" in desk.text
+    assert "✏️ Письмо на русском: 6 текстов (письмо, тема письма, твит" in desk.text
+    assert "👍 Публикации ничего не мешает; стоит проверить 4 пункта." in desk.text
+    [question] = await admin.click("Страна")
+    assert "Страна на английском" in question.text and "Пришлите одной строкой." in question.text
+    [refused] = await admin.send("x" * 300)
+    assert "⚠️ Не сделано. Здесь помещается не больше 200 знаков, а в тексте 300." in refused.text
+    await admin.send("Kazakhstan")
+    [saved] = await admin.send("Казахстан")
+    assert saved.text.startswith("✅ Сохранено.")
+    [history] = await admin.click("🕘 История")
+    assert "вы: изменение — страна (ru)" in history.text and "вы: импорт" in history.text
+    [reply] = await admin.send_document(b"0" * (6 * 1024 * 1024), "big.pdf")
+    assert "Файл слишком большой (6,0 МБ при пределе 5,0 МБ) и не был скачан." in reply.text
+    [cases] = await admin.send("/cases")
+    assert "Акции</b>" in (cases.html or "") and "черновиков — 1" in cases.text

@@ -371,16 +371,19 @@ async def receive_document(update: Update, context: BotContext) -> None:
         await send(update, context, views.note(lang, "author_file_kind", name=name))
         return
     limit = MAX_ANSWER_BYTES if answering else MAX_BYTES
+    too_large = views.note(
+        lang,
+        "author_file_size",
+        size=_megabytes(document.file_size or 0, lang),
+        limit=_megabytes(limit, lang),
+    )
+    # Telegram says how large the file is: a file over the limit is never downloaded.
     if document.file_size is None or document.file_size > limit:
-        size = round((document.file_size or 0) / 1024 / 1024, 1)
-        limit_mb = round(limit / 1024 / 1024, 2)
-        await send(
-            update, context, views.note(lang, "author_file_size", size=size, limit=limit_mb)
-        )
+        await send(update, context, too_large)
         return
     data = await _download(context, document, limit)
     if data is None:
-        await send(update, context, views.note(lang, "author_file_size", size="?", limit=limit))
+        await send(update, context, too_large)
         return
     if answering and supporter is not None:
         try:
@@ -399,6 +402,12 @@ async def receive_document(update: Update, context: BotContext) -> None:
         await send(update, context, views.note(lang, "author_unreadable", reason=reason))
         return
     await _received(update, context, lang, user.id, text, name)
+
+
+def _megabytes(size: int, lang: Lang) -> str:
+    """A size as people read it: '6.0' in English, '6,0' in Russian (0.06 for small ones)."""
+    text = f"{size / 1024 / 1024:.1f}" if size >= 100 * 1024 else f"{size / 1024 / 1024:.2f}"
+    return text.replace(".", ",") if lang == "ru" else text
 
 
 async def _download(context: BotContext, document: Document, limit: int) -> bytes | None:
