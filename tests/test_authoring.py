@@ -504,3 +504,12 @@ async def test_a_russian_speaking_organizer_works_in_russian(
     assert "Файл слишком большой (6,0 МБ при пределе 5,0 МБ) и не был скачан." in reply.text
     [cases] = await admin.send("/cases")
     assert "Акции</b>" in (cases.html or "") and "черновиков — 1" in cases.text
+
+
+async def test_the_cases_own_document_again_offers_its_facts_but_no_news(
+    served_bot: BotUnderTest,
+) -> None:
+    admin = served_bot.user(ADMIN_ID)
+    [plan] = await admin.send_document(DOCUMENT.read_bytes(), DOCUMENT.name, "text/plain")
+    assert "it updates ua-31-22" in plan.text
+    assert "updates:" not in plan.text  # the summary is not news for the followers

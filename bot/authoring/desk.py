@@ -388,6 +388,11 @@ class Desk:
     ) -> Received | Refusal:
         folder = self.workspace.folder(case_id)
         assert folder is not None
+        if not parsed.update_of:
+            # The case's own document again (not "Further information"): its facts may have
+            # changed, but its summary is no news for those who follow the case.
+            parsed.summary = None
+            data = {**data, "facts_only": True}
         try:
             changes = await asyncio.to_thread(plan_update, folder, parsed)
         except DocumentError as error:
@@ -414,6 +419,8 @@ class Desk:
             case_id = staged.case_id
             text, source = str(staged.data["text"]), str(staged.data["source"])
             parsed = await asyncio.to_thread(parse_document, text)
+            if staged.data.get("facts_only"):
+                parsed.summary = None
             if staged.data.get("replace"):
                 await self._import(holder, parsed, case_id, source, user_id, now, today)
                 await self.storage.authoring.close_staged(staged_id, "done")
