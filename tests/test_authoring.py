@@ -405,6 +405,10 @@ async def test_a_held_alert_is_never_sent_on_its_own(
     assert "The new-case alert is held" in desk.text
     await admin.click("📣 Send the alert to 1")
     await wait_until(lambda: len(alerts(fake, ann.id)) == 1)
+    # The organizer's message shows the progress, as for a broadcast.
+    await wait_until(
+        lambda: any("New-case alert finished" in (m.text or "") for m in admin.messages)
+    )
 
 
 async def test_a_document_can_be_pasted_as_messages(desk_bot: BotUnderTest) -> None:

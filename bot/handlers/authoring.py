@@ -9,6 +9,7 @@ Thin: `bot.authoring.desk` does each step, `bot.screens.desk` shows it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import tempfile
@@ -237,8 +238,13 @@ async def _alert(
         if case_id is None:
             await show(update, context, views.note(lang, "author_alert_gone"))
             return None
-        services.wake_delivery()
         await show(update, context, views.note(lang, "author_alert_sending", size=found[1].size))
+        query, chat = update.callback_query, update.effective_chat
+        if query is not None and query.message is not None and chat is not None:
+            # The engine edits this message with progress, as for a broadcast.
+            target = {"chat": chat.id, "message": query.message.message_id, "lang": lang}
+            await services.storage.outbox.set_report_to(delivery_id, json.dumps(target))
+        services.wake_delivery()
     else:
         await desk.hold_alert(delivery_id, user_id, services.now())
         await show(update, context, views.note(lang, "author_alert_held"))
