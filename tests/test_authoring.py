@@ -22,6 +22,7 @@ from bot.checks.content import load_content
 from faketelegram import FakeTelegram, FakeUser
 from faketelegram.records import SentMessage
 from tests.conftest import ADMIN_ID
+from tests.corpus import build_docx
 from tests.harness import CONTENT, ROOT, BotUnderTest, MutableClock, wait_until
 
 DATA = ROOT / "tests" / "data"
@@ -517,3 +518,24 @@ async def test_the_cases_own_document_again_offers_its_facts_but_no_news(
     [plan] = await admin.send_document(DOCUMENT.read_bytes(), DOCUMENT.name, "text/plain")
     assert "it updates ua-31-22" in plan.text
     assert "updates:" not in plan.text  # the summary is not news for the followers
+
+
+async def test_a_word_document_with_doubts_asks_about_them(
+    desk_bot: BotUnderTest, tmp_path: Path
+) -> None:
+    """A .docx through Telegram (python-docx), an official's title the importer was unsure of."""
+    source = DATA / "ua" / "uk-2019-ua-44-19-philippines.docx.txt"
+    docx = build_docx(source.read_text("utf-8"), tmp_path / "UA-44-19.docx")
+    admin = desk_bot.user(ADMIN_ID)
+    [desk] = await admin.send_document(docx.read_bytes(), docx.name)
+    assert "I read UA-44-19.docx" in desk.text and "UA 44/19" in desk.text
+    assert "✏️ Not sure I read these right: official's title, official's name" in desk.text
+    [question] = await admin.click("Not sure I read these right")
+    assert "Official's title" in question.text and "<pre>Secretary</pre>" in (question.html or "")
+    [name] = await admin.send("Secretary of Justice")
+    assert "Official's name" in name.text and "Menardo I. Guevarra" in name.text
+    [back] = await admin.click("✅ Keep it")
+    assert "Not sure I read these right" not in back.text
+    assert "1. Secretary of Justice Menardo I. Guevarra" in back.text
+    header = (desk_bot.settings.cases_path / "ua-44-19" / "case.yaml").read_text("utf-8")
+    assert "# doubt:" not in header

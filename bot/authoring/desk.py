@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -19,6 +20,7 @@ import yaml
 
 from bot.authoring.edits import FieldError, apply_value, keep_generated, mark_generated
 from bot.authoring.gaps import (
+    DOUBT,
     Ask,
     find_gaps,
     gaps_with_asks,
@@ -98,6 +100,26 @@ class Answered:
     gaps: list[Gap]
 
 
+#: Importer warnings about an official's field that deserve a question (see `gaps.doubts`).
+_DOUBTFUL = (
+    (re.compile(r"^officials\.([a-z0-9_-]+): no email address"), ("email",)),
+    (re.compile(r"^officials\.([a-z0-9_-]+): .* is not an email address"), ("email",)),
+    (re.compile(r"^officials\.([a-z0-9_-]+): .* is not a Twitter handle"), ("twitter",)),
+    (re.compile(r"^officials\.([a-z0-9_-]+): unsure where the title ends"), ("title", "name")),
+)
+
+
+def _doubtful(warnings: list[str]) -> list[str]:
+    """The officials' fields the importer's warnings cast doubt on, as `d.<id>.<what>`."""
+    fields: list[str] = []
+    for warning in warnings:
+        for pattern, whats in _DOUBTFUL:
+            match = pattern.match(warning)
+            if match:
+                fields += [f"d.{match[1]}.{what}" for what in whats]
+    return list(dict.fromkeys(fields))
+
+
 def _stub(ask: Ask) -> Any:
     """A placeholder that passes every rule, to check one change against the rest of a draft."""
     stubs: dict[str, Any] = {
@@ -119,7 +141,7 @@ def _completed(files: CaseFiles) -> CaseFiles:
             ask
             for _, group in gaps_with_asks(files, date.min)
             for ask in group
-            if not ask.field.startswith("r.") and ask.kind != "date"
+            if not ask.field.startswith(("r.", "d.")) and ask.kind != "date"
         ]
         if not asks:
             break
@@ -375,12 +397,16 @@ class Desk:
         now: datetime,
         today: date,
     ) -> None:
-        text, templates, _ = case_files(parsed, case_id, source, today=today, status="draft")
+        text, templates, warnings = case_files(
+            parsed, case_id, source, today=today, status="draft"
+        )
         files = _files_from_text(case_id, text, templates)
         # Everything but a letter the document gave was written by the importer from the
         # title: organizers review it (the mark is a Jinja comment in the file).
         generated = [name for name in templates if not name.startswith("letter.")]
         files = mark_generated(files, generated)
+        notes = "".join(f"{DOUBT}{field}\n" for field in _doubtful(warnings))
+        files = CaseFiles(files.case_id, files.data, files.templates, files.header + notes)
         await self._write(holder, files, user_id, "imported", source, now)
 
     async def _plan(
@@ -559,7 +585,9 @@ class Desk:
                 return Refusal("author_gone")
             if changed is not files:
                 await self._write(holder, changed, user_id, "kept", field, now)
-        return self._next(case_id, changed, "review", field, today)
+        return self._next(
+            case_id, changed, "doubts" if field.startswith("d.") else "review", field, today
+        )
 
     def _next(self, case_id: str, files: CaseFiles, key: str, field: str, today: date) -> Answered:
         pairs = gaps_with_asks(files, today)

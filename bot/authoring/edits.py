@@ -2,15 +2,17 @@
 
 Paths: `ua_number`, `deadline`, `languages`; `title.<lang>` and the other case texts;
 `person.name.<lang>`; `o.<official>.<name|title|salutation>.<lang>`, `o.<official>.email`;
-`t.<kind>.<lang>` for a template, `r.<kind>.<lang>` for one the importer wrote (to review).
+`t.<kind>.<lang>` for a template, `r.<kind>.<lang>` for one the importer wrote (to review);
+`d.<official>.<email|twitter|title|name>` for an official's field the importer was unsure of.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
-from bot.authoring.gaps import GENERATED, official
+from bot.authoring.gaps import DOUBT, GENERATED, official
 from bot.authoring.workspace import CaseFiles
 from bot.content.models import TEMPLATE_KINDS
 
@@ -43,8 +45,21 @@ def template_name(field: str) -> str:
     return f"{kind}.{code}.j2"
 
 
+def _settled(files: CaseFiles, field: str) -> CaseFiles:
+    """The files without the note that the importer was unsure of `field`."""
+    header = "".join(
+        line + "\n" for line in files.header.splitlines() if line != f"{DOUBT}{field}"
+    )
+    return replace(files, header=header)
+
+
 def apply_value(files: CaseFiles, field: str, value: Any) -> CaseFiles:
     """The files with `value` at `field` (a new copy; the original is not changed)."""
+    if field.startswith("d."):
+        # A field the importer was unsure of: set the official's field, drop the note.
+        _, official_id, what = field.split(".", 2)
+        target = f"o.{official_id}.{what}" + (".en" if what in ("title", "name") else "")
+        return apply_value(_settled(files, field), target, value)
     if field.startswith(("t.", "r.")):
         return files.with_template(template_name(field), str(value))
     data = copy.deepcopy(files.data)
@@ -61,6 +76,8 @@ def apply_value(files: CaseFiles, field: str, value: Any) -> CaseFiles:
                 item["more_emails"] = value[1:]
             else:
                 item.pop("more_emails", None)
+        elif parts[2] == "twitter" and isinstance(value, list):
+            item["twitter"] = value
         elif parts[2] in ("name", "title", "salutation") and len(parts) == 4:
             _set(_dict(item, parts[2]), parts[3], value)
         else:
@@ -82,7 +99,9 @@ def apply_value(files: CaseFiles, field: str, value: Any) -> CaseFiles:
 
 
 def keep_generated(files: CaseFiles, field: str) -> CaseFiles:
-    """A template the importer wrote, kept as it is: its mark to review it goes."""
+    """A text the importer wrote (or a field it was unsure of), kept: its mark goes."""
+    if field.startswith("d."):
+        return _settled(files, field) if f"{DOUBT}{field}" in files.header else files
     name = template_name(field)
     text = files.templates.get(name)
     if text is None or not text.startswith(GENERATED):

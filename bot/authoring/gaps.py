@@ -167,6 +167,54 @@ def _reviews(files: CaseFiles) -> list[Ask]:
     return asks
 
 
+#: A line of case.yaml's header naming a field the importer was unsure of (see `doubts`).
+DOUBT = "# doubt: "
+#: What each kind of doubt asks: field kind and label, per `d.<official>.<what>`.
+_DOUBTS = {
+    "email": ("email", "email"),
+    "twitter": ("handles", "twitter"),
+    "title": ("line", "official_title"),
+    "name": ("line", "official_name"),
+}
+
+
+def doubts(files: CaseFiles) -> list[str]:
+    """Fields the importer was unsure of (`d.<official>.<what>`), noted in case.yaml's header.
+
+    The header is comments, so the note travels with the case folder, survives restarts and
+    never reaches the content model; fixing or keeping the field removes it.
+    """
+    return [
+        line.removeprefix(DOUBT).strip()
+        for line in files.header.splitlines()
+        if line.startswith(DOUBT)
+    ]
+
+
+def _doubt_asks(files: CaseFiles) -> list[Ask]:
+    asks = []
+    for field in doubts(files):
+        parts = field.split(".")
+        if len(parts) != 3 or parts[0] != "d" or parts[2] not in _DOUBTS:
+            continue
+        item = official(files.data, parts[1])
+        if item is None:
+            continue
+        kind, label = _DOUBTS[parts[2]]
+        now = {
+            "email": ", ".join(
+                filter(None, [item.get("email"), *(item.get("more_emails") or [])])
+            ),
+            "twitter": " ".join(f"@{handle}" for handle in item.get("twitter") or []),
+            "title": get(item, "title.en") or "",
+            "name": get(item, "name.en") or "",
+        }[parts[2]]
+        asks.append(
+            Ask(field, kind, label, None, parts[1], optional=True, current=str(now) or None)
+        )
+    return asks
+
+
 def _gap(key: str, blocking: bool, label: str, asks: list[Ask], **params: Any) -> Gap:
     return Gap(
         key=key,
@@ -219,6 +267,8 @@ def gaps_with_asks(files: CaseFiles, today: date) -> list[tuple[Gap, list[Ask]]]
         if code != "en":
             asks = _interface_texts(files, code)
             add(_gap(f"i-{code}", False, "gap_texts", asks, lang=code), asks)
+    asks = _doubt_asks(files)
+    add(_gap("doubts", False, "gap_doubts", asks), asks)
     asks = _reviews(files)
     add(_gap("review", False, "gap_review", asks), asks)
     found.sort(key=lambda pair: not pair[0].blocking)

@@ -37,6 +37,7 @@ Kind = Literal[
     "tweet",
     "call",
     "news",
+    "handles",
 ]
 
 #: Longest accepted value per kind; screens must still fit Telegram's 4096 characters.
@@ -113,6 +114,8 @@ def parse_value(kind: str, raw: str, today: date) -> Any:
         return _date(text, today)
     if kind == "email":
         return _emails(text)
+    if kind == "handles":
+        return handles(text)
     if kind == "languages":
         return _languages(text)
     if kind == "salutation":

@@ -313,7 +313,7 @@ class DeskViews:
         )
         args = (question.case_id, question.field)
         optional: list[InlineKeyboardButton | None] = []
-        if question.field.startswith("r."):
+        if question.field.startswith(("r.", "d.")):
             optional.append(self._safe(self._btn(lang, "author_keep"), "k", *args))
         if question.optional or question.more:
             optional.append(self._safe(self._btn(lang, "author_skip"), "s", *args))
