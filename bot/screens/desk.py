@@ -471,7 +471,7 @@ class DeskViews:
         )
 
 
-def _short(text: str, limit: int = 300) -> str:
+def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
