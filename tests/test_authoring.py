@@ -372,6 +372,18 @@ async def test_news_is_previewed_then_sent_and_a_case_can_be_closed_early(
     [history] = await admin.click("🕘 History")
     assert "you: closed the case" in history.text and "you: posted news" in history.text
     assert str(ADMIN_ID) not in history.text
+    # Good news later: released, to the followers, and the case says so.
+    await admin.click("⬅️ Back to the case")
+    await admin.click("📰 Post news")
+    await admin.click("🎉 Released")
+    await admin.send("Zhanbolat Mamay is free.")
+    _, confirm = await admin.send("Жанболат Мамай на свободе.")
+    assert "Sending it also ends the case" in confirm.text
+    await admin.click("📤 Send to 2")
+    await wait_until(lambda: any("is free" in (m.text or "") for m in fake.messages(ann.id)))
+    assert case_yaml(bot)["status"] == "released"
+    [card] = await bot.user(5204).send("/start ua-31-22")
+    assert "Good news" in card.text
 
 
 async def test_a_held_alert_is_never_sent_on_its_own(
