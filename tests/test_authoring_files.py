@@ -13,7 +13,11 @@ from bot.app import load_served_content
 from bot.authoring.values import ValueProblem, handles, parse_value
 from bot.authoring.workspace import Workspace, read_folder
 from bot.checks.content import load_content
+from bot.content.models import Content
+from bot.content.render import compiled_texts
 from bot.importer.writing import recover_cases, write_case
+from bot.screens.desk import DeskViews, Question
+from bot.screens.views import Views
 from bot.settings import Settings
 from tests.harness import CONTENT, SECRET_KEY, TOKEN
 
@@ -127,3 +131,19 @@ def test_a_typed_letter_becomes_a_template_with_each_officials_salutation() -> N
     )
     tweet = parse_value("tweet", "Free him now!", TODAY)
     assert tweet == "{{ handles }} Free him now!\n"
+
+
+def test_every_kind_of_question_says_what_to_send_in_both_languages(content: Content) -> None:
+    texts = compiled_texts(content.strings)
+    views = DeskViews(Views(content, texts, "ua_bot"))
+    for kind in ("line", "text", "paragraphs", "number", "date", "email", "languages"):
+        for extra in ("salutation", "letter", "email_subject", "tweet", "call", "handles"):
+            for lang in ("en", "ru"):
+                question = Question("ua-31-22", "d.president.twitter", "twitter", extra)
+                hint = views.question(lang, question, []).text.split("\n")[1]
+                assert hint.startswith(("Send", "Пришлите", "Перечислите")), (extra, lang, hint)
+                question = Question("ua-31-22", "title.en", "title", kind)
+                hint = views.question(lang, question, []).text.split("\n")[1]
+                assert hint.startswith(("Send", "Пришлите", "Перечислите")), (kind, lang, hint)
+    question = Question("ua-31-22", "d.president.twitter", "twitter", "handles")
+    assert "@TokayevKZ" in views.question("ru", question, []).text
