@@ -505,17 +505,6 @@ class Desk:
                 return _question(case_id, asks[0], files, len(asks) > 1)
         return None
 
-    async def question(self, case_id: str, field: str, today: date) -> Question | None:
-        """The question about one field, as asked now (None once it is answered)."""
-        files = await self.files(case_id)
-        if files is None:
-            return None
-        for _, asks in gaps_with_asks(files, today):
-            for index, ask in enumerate(asks):
-                if ask.field == field:
-                    return _question(case_id, ask, files, index + 1 < len(asks))
-        return None
-
     async def after(self, case_id: str, field: str, today: date) -> Question | None:
         """The question after `field` in its gap (a skipped one stays on the list)."""
         files = await self.files(case_id)

@@ -275,14 +275,6 @@ def gaps_with_asks(files: CaseFiles, today: date) -> list[tuple[Gap, list[Ask]]]
     return found
 
 
-def asks_of(files: CaseFiles, key: str, today: date) -> list[Ask]:
-    """The questions of the gap `key`, as they stand now (empty when it is fixed)."""
-    for gap, asks in gaps_with_asks(files, today):
-        if gap.key == key:
-            return asks
-    return []
-
-
 def _official_asks(item: dict[str, Any]) -> list[Ask]:
     oid = str(item.get("id"))
     asks = []
