@@ -179,12 +179,16 @@ async def test_reminders_name_what_is_left_once_per_time(
     clock.now = datetime(2022, 5, 5, 6, 0, tzinfo=UTC)  # 7 days before 12 May, 06:00 UTC
     assert len(await bot.services.run_campaigns()) == 1
     await wait_until(lambda: bool(received(fake, 8300, "days left")))
-    await wait_until(lambda: bool(received(fake, 8301, "Осталось 7 дней")))
+    await wait_until(lambda: bool(received(fake, 8301, "осталось 7 дней")))
     [english] = received(fake, 8300, "days left")
-    assert "You wrote to Ambassador of Kazakhstan to the United States" in english
-    assert "President of Kazakhstan still needs your letter" in english
-    [russian] = received(fake, 8301, "Осталось 7 дней")
-    assert "Ещё ждёт вашего письма: Президент Республики Казахстан" in russian
+    assert "Urgent Action 31.22 for Zhanbolat Mamay: 7 days left to send an appeal." in english
+    assert "You wrote to the Ambassador of Kazakhstan to the United States." in english
+    assert "Still waiting for your appeal: the President of Kazakhstan." in english
+    [russian] = received(fake, 8301, "осталось 7 дней")
+    # Names in the case their sentence needs, and the days are the appeal's, not the person's.
+    assert "До конца срочной акции 31.22 в поддержку Жанболата Мамая осталось 7 дней." in russian
+    assert "Вы уже написали Послу Республики Казахстан в США." in russian
+    assert "Осталось обратиться к Президенту Республики Казахстан." in russian
     assert not received(fake, 8302, "left") and not received(fake, 8303, "left")
 
     await bot.restart()
@@ -283,6 +287,6 @@ async def test_retention_unlinks_supporters_and_keeps_the_totals(
         assert bot.query("SELECT sum(count) FROM action_counts") == [(3,)]
         # An ended case is not listed, but its deep link still opens it.
         [card] = await bot.user(8602).send("/start ua-31-22")
-        assert "3 actions so far" in card.text
+        assert "3 appeals sent so far" in card.text
     finally:
         await bot.stop()

@@ -16,7 +16,7 @@ from bot.campaigns.schedule import Campaigns
 from bot.content.limits import plain_text
 from bot.content.models import Content, Lang
 from bot.content.render import Texts
-from bot.core.clock import Clock, appeal_day
+from bot.core.clock import Clock, appeal_day, calendar_day
 from bot.screens.admin import AdminViews
 from bot.screens.callbacks import Action, Callback
 from bot.screens.screen import Screen
@@ -93,6 +93,10 @@ class Services:
     def today(self) -> date:
         """The day deadlines are judged by (Anywhere on Earth)."""
         return appeal_day(self.clock())
+
+    def calendar_day(self) -> date:
+        """The supporter's calendar day (UTC): letters' dates and the days left."""
+        return calendar_day(self.clock())
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

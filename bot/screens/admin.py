@@ -10,6 +10,7 @@ from datetime import date
 from bot.content.models import CaseContent, Lang
 from bot.content.render import local
 from bot.screens.callbacks import Action
+from bot.screens.chart import ChartLabels
 from bot.screens.screen import Screen, button, channel_key
 from bot.screens.views import Views
 from bot.storage.audiences import BROADCAST_AUDIENCES, Audience
@@ -107,6 +108,21 @@ class AdminViews:
             writer.writerow([day.isoformat(), case.case.ua_number, name, label, count])
         # UTF-8 with BOM so that spreadsheet programs read Cyrillic names correctly.
         return buffer.getvalue().encode("utf-8-sig")
+
+    def report_caption(self, lang: Lang, case: CaseContent, total: int) -> Screen:
+        """The caption of /report's CSV file."""
+        text = self.texts.message(
+            lang, "admin_report_caption", ua_number=case.case.ua_number, total=total
+        )
+        return Screen(text)
+
+    def chart_labels(self, lang: Lang, case: CaseContent) -> ChartLabels:
+        """The /stats chart's title and axis, in the organizer's language."""
+        return ChartLabels(
+            title=self.texts.button(lang, "chart_title", ua_number=case.case.ua_number),
+            axis=self.texts.button(lang, "chart_axis"),
+            lang=lang,
+        )
 
     def choose_case(self, lang: Lang, cases: list[CaseContent]) -> Screen:
         """First step of /broadcast when there are several cases."""
