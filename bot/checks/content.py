@@ -179,10 +179,14 @@ def load_content(directory: Path) -> Content:
     is moved to `Content.broken` with its problems; the returned content serves the others.
     """
     read = read_content(directory)
-    views = Views(read, Texts(read.strings), _LONGEST_USERNAME)
-    problems = string_link_problems(read) + string_problems(read) + plural_problems(
-        read
-    ) or check_strings(read, views)
+    problems = string_link_problems(read) + string_problems(read) + plural_problems(read)
+    if problems:
+        raise ContentError(problems)
+    try:
+        views = Views(read, Texts(read.strings), _LONGEST_USERNAME)
+    except RenderFailure as error:  # a string that does not compile (also found above)
+        raise ContentError([str(error)]) from None
+    problems = check_strings(read, views)
     if problems:
         raise ContentError(problems)
     strings = _fingerprint(read)

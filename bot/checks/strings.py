@@ -70,6 +70,8 @@ def string_problems(content: Content) -> list[str]:
             where = f"{content.directory / 'strings' / f'{lang}.yaml'}: messages.{key}"
             try:
                 parse_html(env.from_string(source).render().strip())
+            except jinja2.TemplateSyntaxError as error:
+                problems.append(f"{where}: line {error.lineno} of the text: {error.message}")
             except EntityParseError as error:
                 problems.append(f"{where}: Telegram would refuse this message's HTML: {error}")
             except Exception as error:  # stand-ins cannot fit every string; the screens are
@@ -78,6 +80,12 @@ def string_problems(content: Content) -> list[str]:
                 internals = internals_failure(error)
                 if internals:
                     problems.append(f"{where}: {internals}")
+        for key, source in table.buttons.items():
+            try:
+                env.parse(source)
+            except jinja2.TemplateSyntaxError as error:
+                where = f"{content.directory / 'strings' / f'{lang}.yaml'}: buttons.{key}"
+                problems.append(f"{where}: line {error.lineno} of the text: {error.message}")
     return problems
 
 
