@@ -22,6 +22,7 @@ from pydantic import SecretStr
 
 from bot.checks.content import load_content
 from bot.content.models import LANGS, ContentError, Lang
+from bot.content.plural import counted
 from bot.core.crypto import Vault, generate_secret
 from bot.core.logs import configure_logging
 from bot.importer.parsed import ParsedCase
@@ -43,7 +44,8 @@ def _default_content() -> Path:
 
 
 def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    """'1 error', '2 errors': the CLI speaks English, by CLDR's rules like the bot."""
+    return counted(count, "en", one=noun, other=f"{noun}s")
 
 
 # -- run ------------------------------------------------------------------------------------

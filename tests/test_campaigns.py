@@ -290,3 +290,60 @@ async def test_retention_unlinks_supporters_and_keeps_the_totals(
         assert "3 appeals sent so far" in card.text
     finally:
         await bot.stop()
+
+
+async def test_a_cancelled_broadcast_ends_its_progress_message_with_the_final_counts(
+    fake: FakeTelegram, tmp_path: Path, content: Any, clock: MutableClock
+) -> None:
+    """Review D1: the progress message stayed on 'in progress · … about 2 min 12 s left'."""
+    bot = BotUnderTest(
+        fake, tmp_path / "db.sqlite3", content, clock, [ADMIN_ID], broadcast_rate=2.0
+    )
+    await bot.start()
+    try:
+        users = [await supporter(bot, 8700 + i) for i in range(30)]
+        admin = bot.user(ADMIN_ID)
+        await admin.send("/broadcast")
+        await admin.click("All subscribers")
+        await formatted(admin, "Slowly, one by one", "one")
+        [sending] = await admin.click("Send to 30")
+        progress_id = sending.message_id
+
+        def progress() -> str:
+            [message] = [m for m in fake.messages(ADMIN_ID) if m.message_id == progress_id]
+            return message.text or ""
+
+        await wait_until(lambda: "in progress" in progress(), within=15)
+        # The time left is what is left at the paced rate (2 a second), not six times that.
+        running = progress()
+        left = int(running.split("left ", 1)[1].split()[0])
+        eta = running.split("about ", 1)[1].split(" left", 1)[0]
+        seconds = sum(
+            int(part[:-1] if part.endswith("s") else part) * (60 if "min" in unit else 1)
+            for part, unit in zip(eta.split()[::2], eta.split()[1::2], strict=True)
+        )
+        assert left / 2 * 0.6 <= seconds <= left / 2 * 1.5 + 2, running
+
+        [stopped] = await admin.send("/cancel_broadcast")
+        assert "Broadcast stopped" in stopped.text
+        await wait_until(lambda: "stopped" in progress(), within=15)
+        final = progress()
+        counts = dict(bot.query("SELECT state, count(*) FROM outbox GROUP BY state"))
+        assert "in progress" not in final and "about" not in final
+        assert f"sent {counts['sent']} ·" in final and f"cancelled {counts['cancelled']} ·" in final
+        assert final.endswith("left 0")
+        sent = sum(len(received(fake, u.id, "Slowly")) for u in users)
+        assert sent == counts["sent"] and counts["sent"] + counts["cancelled"] == 30
+    finally:
+        await bot.stop()
+
+
+async def test_cancelling_while_composing_says_nothing_was_sent(bot: BotUnderTest) -> None:
+    """Review D12: 'Broadcast stopped: 0 messages will not be sent' for a draft never sent."""
+    await supporter(bot, 8800)
+    admin = bot.user(ADMIN_ID)
+    await admin.send("/broadcast")
+    [ask] = await admin.click("All subscribers")
+    assert "It will go to 1 supporter exactly as you send it" in ask.text
+    [cancelled] = await admin.send("/cancel_broadcast")
+    assert cancelled.text == "Cancelled; nothing was sent."

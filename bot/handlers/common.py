@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,6 +45,26 @@ class Services:
     bot_username: str = "ua_bot"
     campaigns: Campaigns = field(init=False)
     delivery: Delivery | None = None
+    # Work a handler starts and does not wait for (a stopped broadcast's final counts);
+    # cancelled when the bot stops.
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `work` after the handler returns; errors are logged, never lost."""
+        task = asyncio.create_task(work, name=name)
+        self.background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
+
+    async def stop_background(self) -> None:
+        """Cancel work still running in the background (the bot is stopping)."""
+        for task in list(self.background):
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
 
     def __post_init__(self) -> None:
         self.texts = Texts(self.content.strings)

@@ -173,9 +173,16 @@ class AdminViews:
         return Screen(self.texts.message(lang, "admin_preview", size=size), keyboard)
 
     def progress(
-        self, lang: Lang, kind: str, counts: Mapping[str, int], eta: float | None, done: bool
+        self,
+        lang: Lang,
+        kind: str,
+        counts: Mapping[str, int],
+        eta: float | None,
+        done: bool,
+        *,
+        stopped: bool = False,
     ) -> Screen:
-        """The one progress message of a delivery, edited as it goes."""
+        """The one progress message of a delivery, edited as it goes (and once stopped)."""
         full = {state: counts.get(state, 0) for state in STATES}
         left = full["pending"] + full["sending"]
         eta_text = None
@@ -190,6 +197,7 @@ class AdminViews:
             left=left,
             eta=eta_text,
             done=done,
+            stopped=stopped,
         )
         return Screen(text)
 
