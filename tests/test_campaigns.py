@@ -330,7 +330,9 @@ async def test_a_cancelled_broadcast_ends_its_progress_message_with_the_final_co
         final = progress()
         counts = dict(bot.query("SELECT state, count(*) FROM outbox GROUP BY state"))
         assert "in progress" not in final and "about" not in final
-        assert f"sent {counts['sent']} ·" in final and f"cancelled {counts['cancelled']} ·" in final
+        assert (
+            f"sent {counts['sent']} ·" in final and f"cancelled {counts['cancelled']} ·" in final
+        )
         assert final.endswith("left 0")
         sent = sum(len(received(fake, u.id, "Slowly")) for u in users)
         assert sent == counts["sent"] and counts["sent"] + counts["cancelled"] == 30

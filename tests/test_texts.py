@@ -288,7 +288,7 @@ def body(seen: Rendered, lang: Lang, name: str) -> str:
     return plain_text(html.split("<pre>", 1)[1].split("</pre>", 1)[0])
 
 
-# -- every string is used, and everything is shown at least once --------------------------------
+# -- every string is used, and everything is shown at least once ---
 
 
 def test_every_interface_string_is_rendered_here(content: Content, seen: Rendered) -> None:
@@ -303,7 +303,7 @@ def test_every_interface_string_is_rendered_here(content: Content, seen: Rendere
     assert missing == []
 
 
-# -- texts review, "Facts" ----------------------------------------------------------------------
+# -- texts review, "Facts" ---
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -361,7 +361,7 @@ def test_facts_russian_background_corrections(content: Content) -> None:
         assert wrong not in background and right in background, right
 
 
-# -- texts review, "Russian" ---------------------------------------------------------------------
+# -- texts review, "Russian" ---
 
 
 def test_russian_names_take_the_case_their_sentence_needs(seen: Rendered) -> None:
@@ -535,7 +535,7 @@ def test_russian_letter_and_subject(seen: Rendered) -> None:
     assert "Тема: Appeal for the release of Zhanbolat Mamay" in english
 
 
-# -- texts review, "English" ---------------------------------------------------------------------
+# -- texts review, "English" ---
 
 
 def test_english_wording(seen: Rendered) -> None:
@@ -571,7 +571,7 @@ def test_dates_in_a_letter_agree(seen: Rendered) -> None:
     assert "5 мая 2022 г.\n\nУважаемый господин Президент!" in russian
 
 
-# -- texts review, "Promises the bot cannot keep" --------------------------------------------------
+# -- texts review, "Promises the bot cannot keep" ---
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -584,7 +584,7 @@ def test_the_thanks_promises_only_what_organizers_set(seen: Rendered, lang: Lang
     assert "Amnesty International" in reported.split("\n\n")[1]
 
 
-# -- texts review, "Tone and missing guidance" -----------------------------------------------------
+# -- texts review, "Tone and missing guidance" ---
 
 
 def test_calls_and_tweets_open_in_the_supporters_language(content: Content) -> None:
@@ -643,7 +643,7 @@ def test_tone_help_we_berlin_and_the_ended_card(seen: Rendered) -> None:
     assert "Берлин" in seen.text("ru", "ask city") and "Алматы" not in seen.text("ru", "ask city")
 
 
-# -- new-user review --------------------------------------------------------------------------
+# -- new-user review ---
 
 
 def test_small_points_the_group_link_and_the_way_on_after_signature(seen: Rendered) -> None:
@@ -787,3 +787,18 @@ def test_case_model_declensions_are_validated() -> None:
                 "declension": {"ru": {"gen": "a", "dat": "b", "acc": "c", "ins": "d", "pre": "e"}},
             }
         )
+
+
+def test_a_long_summary_is_a_warning(tmp_path: Path) -> None:
+    """Tone 3, for every case: a summary that pushes the buttons off the screen is named."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    case = target / "cases" / CASE / "case.yaml"
+    text = case.read_text(encoding="utf-8")
+    case.write_text(
+        text.replace("  en: >-\n    Zhanbolat", "  en: >-\n    " + "Long. " * 90 + "Zhanbolat", 1),
+        encoding="utf-8",
+    )
+    warnings = load_content(target).warnings
+    assert any("field 'summary.en'" in w and "about two sentences" in w for w in warnings)
+    assert not [w for w in load_content(CONTENT).warnings if "summary" in w]

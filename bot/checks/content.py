@@ -29,6 +29,9 @@ from bot.screens.screen import Screen
 from bot.screens.views import Views
 from bot.storage.supporters import ALERT_MODES, ActionRecord, StoredData, Supporter
 
+#: Longest summary that keeps the case card's buttons on a phone's first screen (with the
+#: greeting, the ask and the deadline, about 900 characters in all).
+MAX_SUMMARY = 450
 #: Longest possible bot username, so deep links in checked screens are worst-case long.
 _LONGEST_USERNAME = "x" * 32
 #: Notes every supporter can reach, rendered without a case.
@@ -239,6 +242,14 @@ def _warnings(content: Content) -> list[str]:
     warnings = _missing_translations(content)
     today = appeal_day(datetime.now(UTC))
     for item in content.iter_cases():
+        for lang, summary in item.case.summary.items():
+            if len(summary) > MAX_SUMMARY:
+                warnings.append(
+                    f"{item.directory / 'case.yaml'}: field 'summary.{lang}': {len(summary)} "
+                    f"characters push the case card's buttons below a phone's screen; keep it "
+                    f"to about two sentences (under {MAX_SUMMARY}) and move details to "
+                    "'background'"
+                )
         deadline = item.case.deadline
         if deadline is not None and deadline < today and item.case.status == "active":
             warnings.append(
