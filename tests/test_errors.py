@@ -23,6 +23,30 @@ from tests.conftest import ADMIN_ID
 from tests.harness import CONTENT, ROOT, SECRET_KEY, TOKEN, BotUnderTest, MutableClock
 from tests.test_cli import DOCUMENT, run
 
+Output = tuple[int, str, str]
+
+
+def cli(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+) -> Output:
+    """`python -m bot ARGS` in this process (no interpreter start-up): code, stdout, stderr."""
+    from bot.cli import main
+
+    for name in [name for name in os.environ if name.startswith("BOT_")]:
+        monkeypatch.delenv(name)
+    for name, value in (env or {}).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(cwd)
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 CASE = Path("cases") / "ua-31-22"
 TEMPLATES = CASE / "templates"
 
@@ -155,11 +179,9 @@ def test_each_broken_file_is_one_line_naming_it(tmp_path: Path, name: str) -> No
     assert "<unicode string>" not in line and "is missing" not in line and "missing (" not in line
 
 
-@pytest.mark.parametrize(
-    "name", ["TypeError in a template (D4)", "a template that is not UTF-8 (D4)"]
-)
-def test_check_prints_the_same_one_line_and_exits_1(tmp_path: Path, name: str) -> None:
-    break_it, culprit, says = BROKEN[name]
+def test_check_prints_the_same_one_line_and_exits_1(tmp_path: Path) -> None:
+    """As an organizer runs it: `python -m bot check DIR`, no traceback, exit 1."""
+    break_it, culprit, says = BROKEN["a template that is not UTF-8 (D4)"]
     content = content_copy(tmp_path)
     break_it(content)
 
@@ -220,55 +242,63 @@ async def test_reload_reports_the_same_lines_to_the_organizer(
         await bot.stop()
 
 
-def test_check_of_a_missing_folder_names_that_folder(tmp_path: Path) -> None:
+def test_check_of_a_missing_folder_names_that_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     missing = tmp_path / "no-such-content"
-    result = run("check", str(missing), cwd=tmp_path, env={"BOT_CONTENT_DIR": "/elsewhere"})
-    assert result.returncode == 1
-    assert result.stdout.splitlines() == [f"error: {missing}: no such folder"]
-    assert "BOT_CONTENT_DIR" not in result.stdout and "interface strings" not in result.stdout
+    env = {"BOT_CONTENT_DIR": "/elsewhere"}
+    code, out, _ = cli(capsys, monkeypatch, "check", str(missing), cwd=tmp_path, env=env)
+    assert code == 1
+    assert out.splitlines() == [f"error: {missing}: no such folder"]
 
 
-def test_import_into_an_empty_folder_leaves_content_that_check_accepts(tmp_path: Path) -> None:
+def test_import_into_an_empty_folder_leaves_content_that_check_accepts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     fresh = tmp_path / "new-content"
-    imported = run("import", str(DOCUMENT), "--content", str(fresh), cwd=ROOT)
-    assert imported.returncode == 0, imported.stdout + imported.stderr
+    code, out, err = cli(
+        capsys, monkeypatch, "import", str(DOCUMENT), "--content", str(fresh), cwd=tmp_path
+    )
+    assert code == 0, out + err
+    assert f"Copied the interface strings from {CONTENT / 'strings'}" in out
     assert (fresh / "strings" / "en.yaml").is_file() and (fresh / "strings" / "ru.yaml").is_file()
-    checked = run("check", str(fresh), cwd=ROOT)
-    assert checked.returncode == 0, checked.stdout
-    assert checked.stdout.splitlines()[-1].startswith("content OK: 1 case")
+    code, out, err = cli(capsys, monkeypatch, "check", str(fresh), cwd=tmp_path)
+    assert code == 0, out
+    assert out.splitlines()[-1].startswith("content OK: 1 case")
 
 
-def test_the_readme_import_example_works_as_written(tmp_path: Path) -> None:
+def test_the_readme_import_example_works_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("The quick way", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     commands = [line.split("#", 1)[0].split() for line in block.splitlines() if line.strip()]
-    assert [c[:3] for c in commands[:2]] == [["python", "-m", "bot"]] * 2
-    workdir = tmp_path / "clone"
-    shutil.copytree(ROOT / "tests" / "data", workdir / "tests" / "data")
-    shutil.copytree(CONTENT, workdir / "content")
+    assert [c[:3] for c in commands] == [["python", "-m", "bot"]] * 3
+    clone = tmp_path / "clone"  # the repository's root, as a fresh clone has it
+    shutil.copytree(ROOT / "tests" / "data", clone / "tests" / "data")
+    shutil.copytree(CONTENT, clone / "content")
     for command in commands:
         if command[3] == "preview":
             continue  # interactive; the preview has its own tests
-        result = run(*command[3:], cwd=workdir)
-        assert result.returncode == 0, (command, result.stdout, result.stderr)
+        code, out, err = cli(capsys, monkeypatch, *command[3:], cwd=clone)
+        assert code == 0, (command, out, err)
 
 
-def test_a_bot_variable_that_is_not_a_setting_is_a_warning(tmp_path: Path) -> None:
-    result = run("check", str(CONTENT), cwd=tmp_path, env={"BOT_ADMIN": "123", "BOT_TOKN": "x"})
-    assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stderr.splitlines()
+def test_a_bot_variable_that_is_not_a_setting_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("BOT_LISTEN_PROT=9000\n", encoding="utf-8")
+    env = {"BOT_ADMIN": "123", "BOT_TOKN": "x"}
+    code, _, err = cli(capsys, monkeypatch, "check", str(CONTENT), cwd=tmp_path, env=env)
+    assert code == 0, err
+    lines = err.splitlines()
     assert "warning: BOT_ADMIN is not a setting; did you mean BOT_ADMINS?" in lines
     assert "warning: BOT_TOKN is not a setting; did you mean BOT_TOKEN?" in lines
-    assert "123" not in result.stderr  # values are never echoed: they may be secrets
-
-
-def test_a_typo_in_the_env_file_is_a_warning_too(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("BOT_LISTEN_PROT=9000\n", encoding="utf-8")
-    result = run("check", str(CONTENT), cwd=tmp_path)
     assert (
         "warning: BOT_LISTEN_PROT (in .env) is not a setting; did you mean BOT_LISTEN_PORT?"
-        in (result.stderr.splitlines())
+        in lines
     )
+    assert "123" not in err and "9000" not in err  # values are never echoed: maybe secrets
 
 
 # -- start-up failures of the running bot (D8) ----------------------------------------------
