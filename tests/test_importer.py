@@ -169,7 +169,7 @@ def test_generated_templates_use_only_the_documents_words(
     assert (templates / "call.en.j2").read_text().splitlines() == [
         "Hello, I am calling about Zhanbolat Mamay.",
         f"{title}.",
-        "Please pass this message on to {{ official_title }} {{ official_name }}. Thank you.",
+        "Please pass my message on to the {{ official_title }}, {{ official_name }}. Thank you.",
     ]
     assert sorted(p.name for p in templates.iterdir()) == [
         "call.en.j2",
