@@ -802,3 +802,11 @@ def test_a_long_summary_is_a_warning(tmp_path: Path) -> None:
     warnings = load_content(target).warnings
     assert any("field 'summary.en'" in w and "about two sentences" in w for w in warnings)
     assert not [w for w in load_content(CONTENT).warnings if "summary" in w]
+
+
+def test_english_headings_put_the_article_and_comma_a_title_needs(seen: Rendered) -> None:
+    """Of the same kind as "pass this message on to Ambassador of Kazakhstan to the United
+    States Yerzhan Ashikbayev": every English heading that runs a title into a name."""
+    for name in seen.matching("en", r"(email|post|fax|tweet|phone) .*"):
+        heading = seen.text("en", name).split("\n", 1)[0]
+        assert re.search(r" the (President|Ambassador) .*, (Kassym|Yerzhan)", heading), heading
