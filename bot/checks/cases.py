@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from bot.checks.limits import check_screen
 from bot.content.limits import MAX_TWEET, tweet_length
-from bot.content.models import LANGS, CaseContent, Lang, Official
+from bot.content.models import LANGS, CaseContent, Channel, Lang, Official
 from bot.content.render import RenderFailure, render_template
 from bot.content.signature import LONGEST_SIGNATURES, Signature
 from bot.screens.admin import AdminViews
@@ -47,7 +47,9 @@ def _check_case(views: Views, item: CaseContent) -> list[str]:
     for lang in LANGS:
         for today in _days(item):
             where = f"{path}: case card ({lang})"
-            for total in (0, 1, 2, 5, _BIG):
+            # Nobody yet (no count shown) and the longest count; plural forms are checked
+            # in the strings themselves (bot.checks.strings.plural_problems).
+            for total in (0, _BIG):
                 problems += check_screen(views.case_card(lang, item, today, total), where)
             problems += check_screen(
                 views.welcome_case(
@@ -59,8 +61,8 @@ def _check_case(views: Views, item: CaseContent) -> list[str]:
             if digest is not None:
                 problems += check_screen(digest, f"{path}: weekly digest ({lang})")
         # A reminder says the days left when it goes out: the schedule's day, or fewer if
-        # it went out late.
-        for before in sorted({0, 1, 2, 5, *case.reminders_days_before}):
+        # it went out late (down to the last day).
+        for before in sorted({0, *case.reminders_days_before}):
             for written in _subsets([o.id for o in case.officials]):
                 reminder = views.reminder(lang, item, before, written)
                 if reminder is not None:
@@ -78,7 +80,7 @@ def _check_case(views: Views, item: CaseContent) -> list[str]:
                 official_screen = views.official(lang, item, official, (), is_open=is_open)
                 problems += check_screen(official_screen, where)
             done = {(o.id, c.value) for o in case.officials for c in o.channels}
-            for total in (1, 2, 5, _BIG):
+            for total in (1, _BIG):
                 problems += check_screen(views.thanks(lang, item, official, total, done), where)
             for text_lang in item.languages_for(official):
                 for signature in LONGEST_SIGNATURES:
@@ -93,7 +95,7 @@ def _check_organizer_screens(admin: AdminViews, item: CaseContent, lang: Lang) -
     case = item.case
     where = f"{item.directory / 'case.yaml'}: organizer screens ({lang})"
     problems: list[str] = []
-    for count in (0, 1, 2, 5, _BIG):
+    for count in (0, _BIG):
         stats = CaseStats(
             total=count,
             by_official={o.id: count for o in case.officials},
@@ -143,8 +145,10 @@ def _check_channels(
         )
         # Open (the confirm button, then "counted"), close to the deadline (the post may be
         # too slow), and after the deadline (its notice).
-        near = after - timedelta(days=4)
-        for today, done in ((far, False), (far, True), (near, False), (after, False)):
+        moments = [(far, False), (far, True), (after, False)]
+        if channel is Channel.POST:
+            moments.append((after - timedelta(days=4), False))  # too late for the post?
+        for today, done in moments:
             screen = views.channel(lang, item, official, target, signature, today, done)
             problems += check_screen(screen, where)
         if item.meaning_language(lang) not in (None, text_lang):
