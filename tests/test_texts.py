@@ -31,7 +31,7 @@ from bot.screens.screen import Screen
 from bot.screens.views import Views
 from bot.storage.audiences import BROADCAST_AUDIENCES
 from bot.storage.stats import CaseStats
-from bot.storage.supporters import ActionRecord
+from bot.storage.supporters import ActionRecord, StoredData, Supporter
 from faketelegram import FakeTelegram
 from tests.conftest import ADMIN_ID
 from tests.harness import CONTENT, BotUnderTest, MutableClock
@@ -138,7 +138,8 @@ def screens_of(views: Views, lang: Lang) -> Iterator[tuple[str, Screen]]:
         yield key, views.note(lang, key)
     yield "private_only", views.private_only(lang)
     yield "language_menu", views.language_menu(lang)
-    yield "privacy", views.privacy(lang)
+    for days, backups in ((30, 14), (1, 1), (21, 0)):
+        yield f"privacy {days} {backups}", views.privacy(lang, days, backups)
     yield "forget_question", views.forget_question(lang)
     yield "alerts_question", views.alerts_question(lang)
     for alerts in ("each", "weekly", None):
@@ -157,12 +158,24 @@ def screens_of(views: Views, lang: Lang) -> Iterator[tuple[str, Screen]]:
                 f"signature saved {signature.mode} {go_on}",
                 views.signature_saved(lang, signature, go_on=go_on),
             )
-    moment = datetime(2022, 5, 5, 6, 20, tzinfo=UTC)
-    records = [
-        ActionRecord(CASE, o.id, c.value, moment) for o in case.officials for c in o.channels
-    ]
-    yield "my data empty", views.my_data(lang, None, None, [])
-    yield "my data", views.my_data(lang, lang, SIGNATURES[2], records, [CASE])
+    day = date(2022, 5, 5)
+    records = tuple(
+        ActionRecord(CASE, o.id, c.value, day) for o in case.officials for c in o.channels
+    )
+    for count in (0, 1, 2, 5, 21):
+        supporter = Supporter(
+            lang=lang,
+            signature=SIGNATURES[2],
+            pending=None,
+            created_at=day,
+            actions=records,
+            subscriptions=frozenset({CASE}),
+            alerts="weekly",
+            letter_langs={CASE: "en"},
+        )
+        stored = StoredData(supporter, lang, True, day, day, {CASE: day}, count)
+        yield f"my data {count}", views.my_data(lang, stored)
+    yield "my data empty", views.my_data(lang, None)
     # Organizers.
     for count in COUNTS:
         stats = CaseStats(
@@ -486,16 +499,29 @@ FORMS = {
 }  # fmt: skip
 
 
+#: Words after which Russian puts a counted noun in the genitive: «до 1 дня», «до 5 дней».
+GENITIVE = {"до", "течение", "длиннее", "около", "более", "менее"}
+GENITIVE_FORMS = {
+    "дня": ("one",), "дней": ("few", "many"), "символа": ("one",), "символов": ("few", "many"),
+}  # fmt: skip
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_number_takes_the_form_cldr_gives_it(seen: Rendered, lang: Lang) -> None:
     # Russian 7 and English "1 messages", "1 cases": organizer texts included.
     checked = 0
     for text in seen.everything(lang):
-        for number, word in re.findall(r"(?<![\d.:/-])(\d+) ([^\W\d]+)", text):
+        for before, number, word in re.findall(r"(\w*)\s?(?<![\d.:/-])(\d+) ([^\W\d]+)", text):
+            wanted = category(int(number), lang)
+            if lang == "ru" and before.lower() in GENITIVE:  # «до 1 дня», «длиннее 21 символа»
+                form = GENITIVE_FORMS.get(word.lower())
+                if form is not None:
+                    assert wanted in form, f"{before} {number} {word}: {text}"
+                    checked += 1
+                continue
             form = FORMS[lang].get(word.lower())
             if form is None:
                 continue
-            wanted = category(int(number), lang)
             if lang == "ru" and word.lower() in ("участникам",):  # dative plural: few and many
                 assert wanted in ("few", "many"), text
             else:
