@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from functools import partial
 
 from telegram import BotCommand
-from telegram.error import BadRequest
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -22,7 +20,8 @@ from telegram.ext import (
 from bot.campaigns.delivery import Delivery, build_delivery_bot
 from bot.campaigns.window import SendWindow
 from bot.checks.content import load_content
-from bot.content.models import LANGS, Content, Lang
+from bot.content.models import LANGS, Content
+from bot.content.plural import counted
 from bot.core.clock import Clock, system_clock
 from bot.core.crypto import Vault
 from bot.core.metrics import metrics
@@ -182,6 +181,7 @@ async def stop_services(application: BotApplication) -> None:
             await task
     services = application.bot_data.get("services")
     if isinstance(services, Services):
+        await services.stop_background()
         if services.delivery is not None:
             await services.delivery.stop()
         metrics.set_outbox_source(None)
@@ -196,7 +196,7 @@ async def health(application: BotApplication) -> tuple[bool, dict[str, str]]:
     services = application.bot_data.get("services")
     if not isinstance(services, Services):
         return False, {"database": "not open", "content": "not loaded"}
-    content = f"{len(services.content.cases)} cases"
+    content = counted(len(services.content.cases), "en", one="case", other="cases")
     try:
         await services.storage.schema_version()
     except Exception as error:  # any failure means the database is not usable now
@@ -218,22 +218,11 @@ async def _campaign_loop(services: Services, interval: float) -> None:
 async def report_progress(
     application: BotApplication, delivery_id: int, counts: dict[str, int], eta: float | None
 ) -> None:
-    """Edit the organizer's one progress message of a delivery (throttled by the engine)."""
+    """Edit the organizer's one progress message of a delivery (throttled by the engine).
+
+    The engine's `eta` is not shown: the message says the time left at the delivery's rate.
+    """
     services = application.bot_data.get("services")
     if not isinstance(services, Services):
         return
-    info = await services.storage.outbox.get(delivery_id)
-    report_to = await services.storage.outbox.report_to(delivery_id)
-    if info is None or report_to is None:
-        return  # automatic deliveries have no progress message
-    target = json.loads(report_to)
-    done = counts.get("pending", 0) + counts.get("sending", 0) == 0
-    lang: Lang = "ru" if target.get("lang") == "ru" else "en"
-    screen = services.admin_views.progress(lang, info.kind, counts, eta, done)
-    try:
-        await application.bot.edit_message_text(
-            screen.text, chat_id=target["chat"], message_id=target["message"], parse_mode="HTML"
-        )
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
+    await broadcast.edit_progress(application.bot, services, delivery_id, counts)

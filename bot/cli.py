@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,7 @@ from pydantic import SecretStr
 from bot.app import load_served_content
 from bot.checks.content import load_content
 from bot.content.models import LANGS, ContentError, Lang
+from bot.content.plural import counted
 from bot.core.crypto import Vault, generate_secret
 from bot.core.logs import configure_logging
 from bot.importer.parsed import ParsedCase
@@ -29,7 +31,7 @@ from bot.importer.reading import DocumentError
 from bot.importer.updates import apply_update, plan_update
 from bot.importer.writing import import_document, read_case
 from bot.runner import run
-from bot.settings import load_settings
+from bot.settings import load_settings, unknown_settings
 from bot.storage import AlreadyRotated, KeyMismatch, RotationFailed, Storage
 
 log = logging.getLogger("bot")
@@ -43,7 +45,8 @@ def _default_content() -> Path:
 
 
 def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    """'1 error', '2 errors': the CLI speaks English, by CLDR's rules like the bot."""
+    return counted(count, "en", one=noun, other=f"{noun}s")
 
 
 # -- run ------------------------------------------------------------------------------------
@@ -122,6 +125,9 @@ def import_case(
             )
         return 1
     print(f"Imported case {result.case_id} into {result.directory}")
+    copied = _copy_strings(content_dir)
+    if copied is not None:
+        print(f"Copied the interface strings from {copied} into {content_dir / 'strings'}")
     if result.update_of and result.update_of != result.case_id:
         print(f"It is further information on case {result.update_of}, which does not exist here.")
     elif result.update_of:
@@ -140,6 +146,24 @@ def import_case(
     else:
         print(f"Next: review {result.directory / 'case.yaml'}, then run: {check}")
     return 0
+
+
+def _copy_strings(content_dir: Path) -> Path | None:
+    """A new content folder gets the bot's interface strings, so that `check` accepts it.
+
+    They come from the folder the bot would use ($BOT_CONTENT_DIR or ./content), else the
+    content that ships with the bot; None if the folder has its strings already.
+    """
+    target = content_dir / "strings"
+    if (target / "en.yaml").exists():
+        return None
+    shipped = Path(__file__).resolve().parent.parent / DEFAULT_CONTENT
+    for source in (_default_content() / "strings", shipped / "strings"):
+        if source.is_dir() and source.resolve() != target.resolve():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+            return source
+    print(f"warning: no interface strings found to copy; add {target}/en.yaml and ru.yaml")
+    return None
 
 
 def _print_missing(missing: list[str]) -> None:
@@ -181,6 +205,9 @@ def check(content_dir: Path, cases_dir: Path | None = None) -> int:
 
     `cases_dir`: the cases organizers made in Telegram (BOT_CASES_DIR), checked with them.
     """
+    if not content_dir.is_dir():
+        print(f"error: {content_dir}: no such folder")
+        return 1
     try:
         content = load_content(content_dir, cases_dir)
     except ContentError as error:
@@ -461,6 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch to a subcommand; no subcommand runs the bot, as it always has."""
     args = build_parser().parse_args(argv)
+    for warning in unknown_settings():
+        print(f"warning: {warning}", file=sys.stderr)
     if args.command == "import":
         return import_case(
             args.file,

@@ -17,9 +17,13 @@ process at once (the database survives that too: see README, "Storage").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+import sqlite3
+import sys
 from functools import partial
+from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -39,6 +43,25 @@ log = logging.getLogger(__name__)
 
 #: The updates the bot handles; anything else Telegram need not send.
 ALLOWED_UPDATES: Final = ["message", "callback_query", "my_chat_member"]
+
+
+class SettingError(Exception):
+    """A setting the bot cannot start with (a busy port, a database path it cannot open).
+
+    The message is one line naming the setting; the process exits with 2, as for any other
+    invalid setting.
+    """
+
+
+def check_database(path: Path) -> None:
+    """Raise SettingError unless an SQLite database can be created or opened at `path`."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            connection.execute("PRAGMA schema_version").fetchone()
+    except (OSError, sqlite3.Error) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise SettingError(f"setting BOT_DATABASE: cannot open {path}: {reason}") from None
 
 
 class Runner:
@@ -92,7 +115,14 @@ class Runner:
             self._services_started = True
             await app.start()
             server = self._make_server(app)
-            await server.start(self.settings.listen_host, self._port)
+            try:
+                await server.start(self.settings.listen_host, self._port)
+            except OSError as error:
+                host, port = self.settings.listen_host, self._port
+                raise SettingError(
+                    f"settings BOT_LISTEN_HOST, BOT_LISTEN_PORT: cannot listen on {host}:{port}:"
+                    f" {error.strerror or error}"
+                ) from None
             self.server = server  # published only once it listens (and knows its port)
             if self.webhook:
                 await self._set_webhook(app)
@@ -151,6 +181,9 @@ class Runner:
                     " the bot did not start"
                 )
                 return 2
+            except SettingError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
             except Exception as error:
                 log.error("the bot could not start: %s", type(error).__name__, exc_info=error)
                 return 1
@@ -189,4 +222,9 @@ class Runner:
 
 def run(settings: Settings, content: Content) -> int:
     """`python -m bot`: run until stopped; the exit code for the process."""
+    try:
+        check_database(settings.database)
+    except SettingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return asyncio.run(Runner(settings, content).serve())

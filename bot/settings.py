@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
+import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -139,6 +143,41 @@ def describe_error(error: ValidationError) -> str:
     if first["type"] == "missing":
         return f"setting {name} is required but not set"
     return f"setting {name} is invalid: {first['msg']}"
+
+
+#: Variables that start with BOT_ but are not the bot's settings and should not be flagged.
+_NOT_SETTINGS = frozenset({"BOT_ENV_FILE"})
+
+
+def unknown_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path = Path(".env")
+) -> list[str]:
+    """Warnings for BOT_ variables that are not settings: a typo (BOT_ADMIN) is silently
+    ignored otherwise, and the bot runs without what the organizer meant to set.
+
+    Only names are reported, never values (they may be secrets).
+    """
+    environ = os.environ if environ is None else environ
+    known = {f"BOT_{name.upper()}" for name in Settings.model_fields}
+    found = [(name, "") for name in environ if name.upper().startswith("BOT_")]
+    if env_file.is_file():
+        found += [
+            (name, f" (in {env_file})")
+            for name in dotenv_values(env_file)
+            if name.upper().startswith("BOT_")
+        ]
+    warnings = []
+    for name, where in found:
+        if name.upper() in known or name.upper() in _NOT_SETTINGS:
+            continue
+        close = difflib.get_close_matches(name.upper(), sorted(known), n=1, cutoff=0.75)
+        hint = (
+            f"; did you mean {close[0]}?"
+            if close
+            else f"; the settings are: {', '.join(sorted(known))}"
+        )
+        warnings.append(f"{name}{where} is not a setting{hint}")
+    return warnings
 
 
 def load_settings() -> Settings:

@@ -60,7 +60,7 @@ async def test_mydata_shows_everything_then_forget_deletes_it(bot: BotUnderTest)
     # The anonymous total Amnesty reports stays.
     assert bot.query("SELECT sum(count) FROM action_counts") == [(1,)]
     [card] = await ann.send("/start")
-    assert "1 action so far" in card.text
+    assert "1 appeal sent so far" in card.text
     [empty] = await ann.send("/mydata")
     assert "Nothing at all." in empty.text
 

@@ -179,12 +179,16 @@ async def test_reminders_name_what_is_left_once_per_time(
     clock.now = datetime(2022, 5, 5, 6, 0, tzinfo=UTC)  # 7 days before 12 May, 06:00 UTC
     assert len(await bot.services.run_campaigns()) == 1
     await wait_until(lambda: bool(received(fake, 8300, "days left")))
-    await wait_until(lambda: bool(received(fake, 8301, "Осталось 7 дней")))
+    await wait_until(lambda: bool(received(fake, 8301, "осталось 7 дней")))
     [english] = received(fake, 8300, "days left")
-    assert "You wrote to Ambassador of Kazakhstan to the United States" in english
-    assert "President of Kazakhstan still needs your letter" in english
-    [russian] = received(fake, 8301, "Осталось 7 дней")
-    assert "Ещё ждёт вашего письма: Президент Республики Казахстан" in russian
+    assert "Urgent Action 31.22 for Zhanbolat Mamay: 7 days left to send an appeal." in english
+    assert "You wrote to the Ambassador of Kazakhstan to the United States." in english
+    assert "Still waiting for your appeal: the President of Kazakhstan." in english
+    [russian] = received(fake, 8301, "осталось 7 дней")
+    # Names in the case their sentence needs, and the days are the appeal's, not the person's.
+    assert "До конца срочной акции 31.22 в поддержку Жанболата Мамая осталось 7 дней." in russian
+    assert "Вы уже написали Послу Республики Казахстан в США." in russian
+    assert "Осталось обратиться к Президенту Республики Казахстан." in russian
     assert not received(fake, 8302, "left") and not received(fake, 8303, "left")
 
     await bot.restart()
@@ -283,6 +287,65 @@ async def test_retention_unlinks_supporters_and_keeps_the_totals(
         assert bot.query("SELECT sum(count) FROM action_counts") == [(3,)]
         # An ended case is not listed, but its deep link still opens it.
         [card] = await bot.user(8602).send("/start ua-31-22")
-        assert "3 actions so far" in card.text
+        assert "3 appeals sent so far" in card.text
     finally:
         await bot.stop()
+
+
+async def test_a_cancelled_broadcast_ends_its_progress_message_with_the_final_counts(
+    fake: FakeTelegram, tmp_path: Path, content: Any, clock: MutableClock
+) -> None:
+    """Review D1: the progress message stayed on 'in progress · … about 2 min 12 s left'."""
+    bot = BotUnderTest(
+        fake, tmp_path / "db.sqlite3", content, clock, [ADMIN_ID], broadcast_rate=2.0
+    )
+    await bot.start()
+    try:
+        users = [await supporter(bot, 8700 + i) for i in range(16)]
+        admin = bot.user(ADMIN_ID)
+        await admin.send("/broadcast")
+        await admin.click("All subscribers")
+        await formatted(admin, "Slowly, one by one", "one")
+        [sending] = await admin.click("Send to 16")
+        progress_id = sending.message_id
+
+        def progress() -> str:
+            [message] = [m for m in fake.messages(ADMIN_ID) if m.message_id == progress_id]
+            return message.text or ""
+
+        await wait_until(lambda: "in progress" in progress(), within=15)
+        # The time left is what is left at the paced rate (2 a second), not six times that.
+        running = progress()
+        left = int(running.split("left ", 1)[1].split()[0])
+        eta = running.split("about ", 1)[1].split(" left", 1)[0]
+        seconds = sum(
+            int(part[:-1] if part.endswith("s") else part) * (60 if "min" in unit else 1)
+            for part, unit in zip(eta.split()[::2], eta.split()[1::2], strict=True)
+        )
+        assert left / 2 * 0.6 <= seconds <= left / 2 * 1.5 + 2, running
+
+        [stopped] = await admin.send("/cancel_broadcast")
+        assert "Broadcast stopped" in stopped.text
+        await wait_until(lambda: "stopped" in progress(), within=15)
+        final = progress()
+        counts = dict(bot.query("SELECT state, count(*) FROM outbox GROUP BY state"))
+        assert "in progress" not in final and "about" not in final
+        assert (
+            f"sent {counts['sent']} ·" in final and f"cancelled {counts['cancelled']} ·" in final
+        )
+        assert final.endswith("left 0")
+        sent = sum(len(received(fake, u.id, "Slowly")) for u in users)
+        assert sent == counts["sent"] and counts["sent"] + counts["cancelled"] == 16
+    finally:
+        await bot.stop()
+
+
+async def test_cancelling_while_composing_says_nothing_was_sent(bot: BotUnderTest) -> None:
+    """Review D12: 'Broadcast stopped: 0 messages will not be sent' for a draft never sent."""
+    await supporter(bot, 8800)
+    admin = bot.user(ADMIN_ID)
+    await admin.send("/broadcast")
+    [ask] = await admin.click("All subscribers")
+    assert "It will go to 1 supporter exactly as you send it" in ask.text
+    [cancelled] = await admin.send("/cancel_broadcast")
+    assert cancelled.text == "Cancelled; nothing was sent."

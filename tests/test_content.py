@@ -101,7 +101,7 @@ def test_a_missing_interface_string_names_the_key(content_copy: Path) -> None:
 def test_broken_yaml_names_the_file(content_copy: Path) -> None:
     path = content_copy / "cases" / "ua-31-22" / "case.yaml"
     path.write_text("id: [unclosed\n", encoding="utf-8")
-    assert "case.yaml: not valid YAML" in problems_of(content_copy)
+    assert "case.yaml: line 1: not valid YAML" in problems_of(content_copy)
 
 
 def add_second_case(content_dir: Path) -> None:

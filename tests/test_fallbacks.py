@@ -10,7 +10,7 @@ from tests.harness import BotUnderTest
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "I only understand the buttons"), ("ru", "Я понимаю только кнопки")],
+    [("en", "This bot understands only its buttons"), ("ru", "Бот понимает только кнопки")],
 )
 async def test_free_text_gets_a_pointer_to_the_buttons(
     bot: BotUnderTest, language: str, expected: str
@@ -33,7 +33,7 @@ async def test_stickers_and_photos_are_answered(bot: BotUnderTest) -> None:
 async def test_unknown_commands_are_answered_with_help(bot: BotUnderTest) -> None:
     ann = bot.user(4003)
     sent = await ann.send("/frobnicate")
-    assert "I don't know this command" in sent[0].text
+    assert "There is no such command" in sent[0].text
     assert "/signature" in sent[1].text
 
 
@@ -97,6 +97,8 @@ async def test_group_chats_are_pointed_to_the_private_chat(
         )
     sent = fake.messages(-100555)
     assert sent and all("only in a private chat" in m.text for m in sent)
+    # With a link straight to the private chat.
+    assert all('<a href="https://t.me/ua_test_bot">' in m.html for m in sent)
     # Ordinary group chatter is not answered.
     await bot.deliver(
         {
@@ -112,6 +114,6 @@ async def test_empty_signature_input_asks_again(bot: BotUnderTest) -> None:
     await ann.send("/signature")
     await ann.click("Full name")
     [again] = await ann.send("\u202e\u200b ")
-    assert "full name" in again.text
+    assert "Please type at least a few characters" in again.text
     [saved] = await ann.send("Ann Lee")
     assert "Ann Lee" in saved.text

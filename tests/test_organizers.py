@@ -23,7 +23,7 @@ async def test_admin_commands_look_unknown_to_supporters(bot: BotUnderTest) -> N
     ann = bot.user(7001)
     for command in ("/stats", "/report ua-31-22", "/reload", "/broadcast", "/cancel_broadcast"):
         sent = await ann.send(command)
-        assert "I don't know this command" in sent[0].text, command
+        assert "There is no such command" in sent[0].text, command
 
 
 async def test_stats_show_totals_per_official_channel_and_a_chart(

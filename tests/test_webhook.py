@@ -146,7 +146,7 @@ async def test_oversized_and_malformed_bodies_are_refused(webhook: Webhook) -> N
 async def test_healthz_reports_database_and_content(webhook: Webhook) -> None:
     status, body = await webhook.get("/healthz")
     assert status == 200
-    assert json.loads(body) == {"database": "ok", "content": "1 cases"}
+    assert json.loads(body) == {"database": "ok", "content": "1 case"}
 
 
 async def test_healthz_is_503_until_the_services_are_open(

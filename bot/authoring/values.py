@@ -96,7 +96,7 @@ def parse_value(kind: str, raw: str, today: date) -> Any:
     """The value to keep for a field of this kind, or ValueProblem saying what is wrong."""
     text = _normalise(raw)
     if kind == "line":
-        return _limit(kind, clean_input(text, len(text)))
+        return _limit(kind, clean_input(text))
     if kind == "text":
         return _limit(kind, " ".join(text.split()))
     if kind == "news":
@@ -119,7 +119,7 @@ def parse_value(kind: str, raw: str, today: date) -> Any:
     if kind == "languages":
         return _languages(text)
     if kind == "salutation":
-        value = _limit(kind, clean_input(text, len(text)).rstrip(",:;!. "))
+        value = _limit(kind, clean_input(text).rstrip(",:;!. "))
         if "{" in value or "}" in value:
             raise ValueProblem("author_bad_braces")
         return value

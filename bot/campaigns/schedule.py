@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.content.models import LANGS, CaseContent, Content, Lang, is_open
-from bot.core.clock import appeal_day
+from bot.core.clock import appeal_day, calendar_day, days_left
 from bot.screens.screen import Screen
 from bot.screens.views import Views
 from bot.storage import Storage
@@ -130,7 +130,7 @@ class Campaigns:
             cache_key = (recipient.lang, todo)
             if cache_key not in screens:
                 chosen = [c for c in cases if c.case.id in todo]
-                screen = views.digest(recipient.lang, chosen, today)
+                screen = views.digest(recipient.lang, chosen, today, calendar_day(now))
                 screens[cache_key] = payload(screen) if screen is not None else None
             message = screens[cache_key]
             if message is not None:
@@ -148,8 +148,12 @@ class Campaigns:
         if days is None or await self.storage.outbox.has_key(f"reminder:{case.case.id}:{days}"):
             return []
         recipients = []
+        # The days left as the card counts them at this moment (the reminder may go out
+        # late, after a restart), not the schedule's number.
+        assert case.case.deadline is not None  # reminder_due gives None without one
+        left = days_left(case.case.deadline, calendar_day(now))
         for recipient in await self.storage.audiences.recipients("reminder", case.case.id):
-            screen = views.reminder(recipient.lang, case, days, recipient.officials_done)
+            screen = views.reminder(recipient.lang, case, left, recipient.officials_done)
             if screen is not None:  # nothing left to do: no reminder
                 recipients.append((recipient.user_key, payload(screen)))
         key = f"reminder:{case.case.id}:{days}"

@@ -29,13 +29,67 @@ from bot.content.render import internals_reached, sandboxed
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ContentError([f"{path}: not valid YAML: {error}"]) from None
-    except ValueError as error:  # YAML that parses but holds an impossible date, e.g. 2022-13-40
-        raise ContentError([f"{path}: invalid value: {error}"]) from None
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ContentError([not_utf8(path, error)]) from None
     except OSError as error:
         raise ContentError([f"{path}: cannot be read: {error.strerror}"]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ContentError([f"{path}: {_yaml_problem(error, text)}"]) from None
+    except ValueError as error:  # YAML that parses but holds an impossible date, e.g. 2022-13-40
+        raise ContentError([f"{path}: invalid value: {error}"]) from None
+
+
+def not_utf8(path: Path, error: UnicodeDecodeError) -> str:
+    """One line for a file that is not UTF-8, with where the first bad byte is."""
+    line = error.object[: error.start].count(b"\n") + 1
+    return (
+        f"{path}: line {line}: not UTF-8 (byte 0x{error.object[error.start]:02x}); save the file "
+        "as UTF-8"
+    )
+
+
+def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
+    """PyYAML's error as one line: where it is (line, not "<unicode string>"), and what.
+
+    PyYAML notices an unclosed quote or bracket only where the text stops making sense,
+    often lines later; the line that opened it is the one to fix, so it comes first.
+    """
+    if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:
+        return f"not valid YAML: {error}"
+    mark = error.problem_mark
+    problem = (error.problem or "").replace("'\\t'", "a tab")
+    if "a tab" in problem:
+        problem += " (YAML indents with spaces only)"
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
+    context = error.context or ""
+    opened = error.context_mark
+    if opened is not None and ("quoted scalar" in context or "flow" in context):
+        what = "quoted text" if "quoted" in context else "[ or {"
+        return (
+            f"line {opened.line + 1}: not valid YAML: the {what} opened here is not closed "
+            f"(stopped at {where}: {problem})"
+        )
+    unclosed = _unclosed_quote(text, mark.line)
+    if unclosed is not None:
+        return (
+            f'line {unclosed}: not valid YAML: an unclosed " here? (the parser stopped at '
+            f"{where}: {problem})"
+        )
+    return f"{where}: not valid YAML: {problem}"
+
+
+def _unclosed_quote(text: str, before: int) -> int | None:
+    """The first line (1-based) before line `before` with an odd number of double quotes."""
+    for number, line in enumerate(text.splitlines()[:before], start=1):
+        code = line.strip()
+        if code.startswith("#"):
+            continue
+        if (code.count('"') - code.count('\\"')) % 2 == 1:
+            return number
+    return None
 
 
 def _validation_problems(path: Path, error: ValidationError) -> list[str]:
@@ -124,6 +178,7 @@ def _load_case(directory: Path) -> CaseContent:
     for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"{path}: field 'officials': id {duplicate!r} is used twice")
     templates: dict[tuple[str, str], jinja2.Template] = {}
+    failed: set[tuple[str, str]] = set()  # files that exist but do not compile: not "missing"
     folder = directory / "templates"
     env = case_environment(folder)
     for file in sorted(folder.glob("*.j2")) if folder.is_dir() else []:
@@ -138,15 +193,20 @@ def _load_case(directory: Path) -> CaseContent:
             templates[(kind, lang)] = env.get_template(file.name)
         except jinja2.TemplateSyntaxError as error:
             problems.append(f"{file}: line {error.lineno}: {error.message}")
+            failed.add((kind, lang))
+            continue
+        except UnicodeDecodeError as error:
+            problems.append(not_utf8(file, error))
+            failed.add((kind, lang))
             continue
         source = file.read_text(encoding="utf-8")
         problems += [f"{file}: {problem}" for problem in _internals(env, source)]
-    letters = sorted(lang for kind, lang in templates if kind == "letter")
+    letters = sorted({lang for kind, lang in (*templates, *failed) if kind == "letter"})
     if not letters:
         problems.append(f"{folder}: no letter template (letter.<language>.j2)")
     for lang in letters:
         for other in TEMPLATE_KINDS:
-            if (other, lang) not in templates:
+            if (other, lang) not in templates and (other, lang) not in failed:
                 problems.append(
                     f"{folder / f'{other}.{lang}.j2'}: missing (the {lang} letter exists, so"
                     f" every {lang} template must)"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import jinja2
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from bot.content.languages import is_language_code
 
@@ -117,11 +117,52 @@ class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: Grammatical cases a sentence may need besides the nominative (the name as written).
+GRAMMATICAL_CASES = ("gen", "dat", "acc", "ins", "pre")
+
+
+class Declension(Frozen):
+    """A name or title in each grammatical case (Russian: Жанболата, Жанболату, ...).
+
+    Russian puts a name in the case its sentence needs: «в поддержку Жанболата Мамая»,
+    «передайте Послу ... Ержану Ашикбаеву». The forms are written by a person: no rule turns
+    Kazakh, Spanish or Arabic names into correct Russian cases.
+    """
+
+    gen: Annotated[str, Field(min_length=1)]
+    dat: Annotated[str, Field(min_length=1)]
+    acc: Annotated[str, Field(min_length=1)]
+    ins: Annotated[str, Field(min_length=1)]
+    pre: Annotated[str, Field(min_length=1)]
+
+
+class OfficialDeclension(Frozen):
+    """An official's name and title in each grammatical case of one language."""
+
+    name: Declension
+    title: Declension
+
+
+def _declined_languages_named(names: Mapping[str, str], declension: Mapping[str, object]) -> None:
+    for code in declension:
+        _known_language(code)
+        if code not in names:
+            raise ValueError(f"declension.{code}: there is no {code} name to decline")
+
+
 class Person(Frozen):
     """The person the Urgent Action is for."""
 
     name: Named
     pronouns: Localized
+    # The name in other grammatical cases, per language (optional: strings fall back to a
+    # wording where the nominative is correct).
+    declension: dict[str, Declension] = {}
+
+    @model_validator(mode="after")
+    def _declined_names_exist(self) -> Person:
+        _declined_languages_named(self.name, self.declension)
+        return self
 
 
 class Official(Frozen):
@@ -140,6 +181,19 @@ class Official(Frozen):
     facebook: Annotated[str, Field(pattern=r"^[A-Za-z0-9.]{1,50}$")] | None = None
     salutation: PerLetterLanguage
     languages: list[LetterLang] = Field(min_length=1)
+    # Name and title in other grammatical cases, per language (as for the person).
+    declension: dict[str, OfficialDeclension] = {}
+    # What supporters should know about this official, shown on their screen ("this is the
+    # ambassador in the USA; elsewhere, write to the embassy in your country").
+    note: Localized | None = None
+
+    @model_validator(mode="after")
+    def _declined_names_exist(self) -> Official:
+        _declined_languages_named(self.name, self.declension)
+        for code in self.declension:
+            if code not in self.title:
+                raise ValueError(f"declension.{code}: there is no {code} title to decline")
+        return self
 
     @property
     def channels(self) -> list[Channel]:
@@ -199,6 +253,9 @@ class Case(Frozen):
     source: str | None = None
     reminders_days_before: list[int] = []
     updates: list[Update] = []
+    # Whether organizers pass the total of actions on to Amnesty International (by forwarding
+    # /report): only then may the thanks promise it.
+    report_totals: bool = False
     officials: list[Official] = Field(min_length=1)
     # "Copies to": shown to supporters as "also send a copy to …", never counted as officials.
     copies: list[Copy] = []

@@ -6,17 +6,20 @@ import hashlib
 import json
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
 import jinja2
+from babel.lists import format_list
 from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from bot.content.models import DEFAULT_LANG, CaseContent, Lang, Official, UiStrings
+from bot.content.names import official_name, official_title, person_name
+from bot.content.plural import plural
 from bot.content.signature import Signature
 
 #: How many rendered button labels `Texts` keeps.
@@ -62,19 +65,6 @@ def _template_line(error: BaseException, fallback: str) -> str:
     return fallback
 
 
-def plural(count: int, *forms: str) -> str:
-    """Pick the word form for a count: two forms (English) or three (Russian)."""
-    if len(forms) == 2:
-        return forms[0] if count == 1 else forms[1]
-    if len(forms) == 3:
-        if count % 10 == 1 and count % 100 != 11:
-            return forms[0]
-        if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
-            return forms[1]
-        return forms[2]
-    raise ValueError("plural takes two (English) or three (Russian) forms")
-
-
 #: Attributes that lead from a value to Python's machinery without starting with "_".
 _INTERNAL_ATTRIBUTES = frozenset(
     {"mro", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code", "f_globals"}
@@ -90,16 +80,31 @@ def sandboxed(
     any Python (`cycler.__init__.__globals__.os`). In the sandbox, attributes that lead to
     Python's internals are refused and values passed in cannot be changed.
     """
-    env = ImmutableSandboxedEnvironment(undefined=undefined, **options)
-    env.filters["plural"] = plural
-    return env
+    return ImmutableSandboxedEnvironment(undefined=undefined, **options)
 
 
 def environment(
-    *, autoescape: bool, undefined: type[jinja2.Undefined] = jinja2.StrictUndefined
+    *, autoescape: bool, lang: str, undefined: type[jinja2.Undefined] = jinja2.StrictUndefined
 ) -> jinja2.Environment:
-    """Jinja for interface strings: sandboxed, strict about names, with the bot's filters."""
-    return sandboxed(autoescape=autoescape, undefined=undefined)
+    """Jinja for one language's interface strings: sandboxed, strict about names, with the
+    bot's filters.
+
+    `{{ n | plural(one="day", other="days") }}` picks the form CLDR's rules give `n` in this
+    language (see `bot.content.plural`); `{{ names | and_list }}` joins names as the language
+    does ("A, B and C", «А, Б и В»).
+    """
+    env = sandboxed(autoescape=autoescape, undefined=undefined)
+
+    def plural_filter(count: object, **forms: str) -> str:
+        return plural(count, lang, **forms)
+
+    def and_list(items: Iterable[object], before: str = "") -> str:
+        return format_list([f"{before}{item}" for item in items], locale=lang)
+
+    env.filters["plural"] = plural_filter
+    # "A, B and C" by CLDR's list patterns ("A, B и C" in Russian).
+    env.filters["and_list"] = and_list
+    return env
 
 
 def internals_reached(env: jinja2.Environment, source: str) -> list[tuple[int, str]]:
@@ -127,24 +132,29 @@ class Texts:
     """Interface strings compiled once; messages are HTML (autoescaped), buttons plain text."""
 
     def __init__(self, strings: Mapping[Lang, UiStrings]) -> None:
-        html, plain = environment(autoescape=True), environment(autoescape=False)
+        """Compile every string; one that does not compile raises RenderFailure naming it."""
+        html = {lang: environment(autoescape=True, lang=lang) for lang in strings}
+        plain = {lang: environment(autoescape=False, lang=lang) for lang in strings}
         self._strings = strings
         self._messages = {
-            (lang, key): html.from_string(text)
+            (lang, key): _compile(html[lang], lang, "messages", key, text)
             for lang, table in strings.items()
             for key, text in table.messages.items()
         }
         self._buttons = {
-            (lang, key): plain.from_string(text)
+            (lang, key): _compile(plain[lang], lang, "buttons", key, text)
             for lang, table in strings.items()
             for key, text in table.buttons.items()
         }
         self._labels: dict[tuple[object, ...], str] = {}
+        #: (section, language, key) of every string rendered: the start-up check renders
+        #: every screen, so a string it never rendered is one no screen uses.
+        self.rendered: set[tuple[str, str, str]] = set()
         # Messages without variables are rendered once.
         self._constant: dict[tuple[Lang, str], str] = {}
         self._valueless: set[tuple[Lang, str]] = set()
         for (lang, key), template in self._messages.items():
-            if meta.find_undeclared_variables(html.parse(strings[lang].messages[key])):
+            if meta.find_undeclared_variables(html[lang].parse(strings[lang].messages[key])):
                 continue
             self._valueless.add((lang, key))
             try:
@@ -158,6 +168,7 @@ class Texts:
 
     def message(self, lang: Lang, key: str, **context: Any) -> str:
         """An HTML message; every value passed in is escaped unless it is already Markup."""
+        self.rendered.add(("messages", lang, key))
         constant = self._constant.get((lang, key))
         if constant is not None:
             return constant
@@ -189,6 +200,7 @@ class Texts:
         return label
 
     def _label(self, lang: Lang, key: str, context: Mapping[str, Any]) -> str:
+        self.rendered.add(("buttons", lang, key))
         try:
             return self._buttons[(lang, key)].render(context).strip()
         except Exception as error:  # named here: the caller cannot tell which string failed
@@ -204,6 +216,18 @@ class Texts:
         """A date as people write it: '12 May 2022' (Russian adds the year mark)."""
         month = self._strings[lang].months[day.month - 1]
         return self.message(lang, "date", day=day.day, month=month, year=day.year)
+
+
+def _compile(
+    env: jinja2.Environment, lang: str, section: str, key: str, text: str
+) -> jinja2.Template:
+    try:
+        return env.from_string(text)
+    except jinja2.TemplateSyntaxError as error:
+        raise RenderFailure(
+            f"strings/{lang}.yaml: {section}.{key}: line {error.lineno} of the text: "
+            f"{error.message}"
+        ) from None
 
 
 def _frozen(context: Mapping[str, Any]) -> tuple[tuple[str, type, Any], ...]:
@@ -238,9 +262,11 @@ def render_template(
     try:
         return template.render(
             salutation=official.salutation[lang],
-            official_name=local(official.name, lang),
-            official_title=local(official.title, lang),
-            person=local(case.case.person.name, lang),
+            # Names with their grammatical cases: {{ official_title.dat }} in a Russian call
+            # script; a case the content lacks fails the check, naming the field to add.
+            official_name=official_name(official, lang, strict=True),
+            official_title=official_title(official, lang, strict=True),
+            person=person_name(case.case, lang, strict=True),
             handles=handles(official),
             signature=signature.text,
         ).strip()

@@ -16,15 +16,18 @@ MAX_CITY = 64
 _KEPT_FORMAT = frozenset("\u200c\u200d")
 
 
-def clean_input(text: str, limit: int) -> str:
-    """Normalise a typed name or city; empty if nothing readable is left."""
+def clean_input(text: str) -> str:
+    """Normalise a typed name or city; empty if nothing readable is left.
+
+    Never shortened: a name over the limit is refused with a request to shorten it.
+    """
     text = unicodedata.normalize("NFC", text)
     text = "".join(
         ch
         for ch in text
         if unicodedata.category(ch) not in ("Cc", "Cf") or ch in _KEPT_FORMAT or ch in " \t\n"
     )
-    text = " ".join(text.split())[:limit].strip()
+    text = " ".join(text.split())
     return text if any(ch.isalnum() for ch in text) else ""
 
 

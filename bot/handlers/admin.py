@@ -61,7 +61,8 @@ async def _case_stats(update: Update, context: BotContext, case: CaseContent, la
     await send(update, context, services.admin_views.stats(lang, case, stats))
     if stats.per_day:
         # Rendering takes tens of milliseconds: off the event loop, so replies stay fast.
-        png = await asyncio.to_thread(render_chart, case, stats.per_day)
+        labels = services.admin_views.chart_labels(lang, case)
+        png = await asyncio.to_thread(render_chart, labels, stats.per_day)
         await context.bot.send_photo(chat.id, InputFile(png, filename="actions.png"))
     else:
         await send(update, context, services.admin_views.note(lang, "admin_no_chart"))
@@ -83,12 +84,7 @@ async def report_command(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     day = services.now().astimezone(UTC).date().isoformat()
-    caption = services.texts.message(
-        lang,
-        "admin_report_caption",
-        ua_number=case.case.ua_number,
-        total=sum(row[3] for row in rows),
-    )
+    caption = services.admin_views.report_caption(lang, case, sum(row[3] for row in rows)).text
     await context.bot.send_document(
         chat.id,
         InputFile(data, filename=f"UA-{case.case.ua_number}-actions-{day}.csv"),

@@ -6,11 +6,15 @@ so a restart in the middle of composing loses nothing.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Mapping
 
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import BadRequest
 
-from bot.handlers.common import BotContext, load_supporter, send, show
+from bot.content.models import Lang
+from bot.handlers.common import BotContext, Services, load_supporter, send, show
 from bot.storage.audiences import BROADCAST_AUDIENCES, Audience
 from bot.storage.supporters import Pending
 
@@ -142,17 +146,84 @@ async def decide(update: Update, context: BotContext, step: str, delivery_id: in
 
 
 async def cancel_broadcast_command(update: Update, context: BotContext) -> None:
-    """/cancel_broadcast: stop running broadcasts and drop drafts; the rest are cancelled."""
+    """/cancel_broadcast: stop running broadcasts and drop drafts; the rest are cancelled.
+
+    A running broadcast's progress message is edited to its final counts once the messages
+    already on their way have their answers: it never stays on "in progress".
+    """
     supporter, lang = await load_supporter(update, context)
     services = context.services
     outbox = services.storage.outbox
     cancelled = 0
-    stopped_any = supporter is not None and supporter.pending is not None
+    composing = supporter is not None and supporter.pending is not None
+    running = False
     for delivery in await outbox.unfinished("broadcast"):
         cancelled += await services.cancel_delivery(delivery.id)
-        stopped_any = True
-    key = "admin_cancelled" if stopped_any else "admin_nothing_to_cancel"
+        if delivery.state != "draft":
+            running = True
+            work = _final_progress(context, delivery.id)
+            services.spawn(work, f"final progress of delivery {delivery.id}")
+        else:
+            composing = True
+    if running:
+        key = "admin_cancelled"
+    else:
+        key = "admin_draft_cancelled" if composing else "admin_nothing_to_cancel"
     await send(update, context, services.admin_views.note(lang, key, count=cancelled))
+
+
+#: How long a stopped broadcast waits for the answers to messages already on their way.
+_SETTLE_SECONDS = 30.0
+
+
+async def _final_progress(context: BotContext, delivery_id: int) -> None:
+    """After a cancel: wait for the rows in flight to settle, then show the final counts."""
+    services = context.services
+    outbox = services.storage.outbox
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + _SETTLE_SECONDS
+    counts = await outbox.counts(delivery_id)
+    while counts.get("sending", 0) and loop.time() < give_up:
+        await asyncio.sleep(0.2)
+        counts = await outbox.counts(delivery_id)
+    await edit_progress(context.bot, services, delivery_id, counts, stopped=True)
+
+
+async def edit_progress(
+    bot: Bot,
+    services: Services,
+    delivery_id: int,
+    counts: Mapping[str, int],
+    *,
+    stopped: bool = False,
+) -> None:
+    """Edit the organizer's one progress message of a delivery (none for automatic ones).
+
+    The time left is what is left at the rate the delivery is paced at (the engine never
+    sends faster, and rarely slower): measuring the first seconds' rate instead overstated
+    it several times over, while the pacing window was still filling.
+    """
+    outbox = services.storage.outbox
+    info = await outbox.get(delivery_id)
+    report_to = await outbox.report_to(delivery_id)
+    if info is None or report_to is None:
+        return
+    target = json.loads(report_to)
+    left = counts.get("pending", 0) + counts.get("sending", 0)
+    settings = services.settings
+    rate = settings.paid_broadcast_rate if info.paid else settings.broadcast_rate
+    eta = left / rate if left and not stopped else None
+    lang: Lang = "ru" if target.get("lang") == "ru" else "en"
+    screen = services.admin_views.progress(
+        lang, info.kind, counts, eta, done=stopped or left == 0, stopped=stopped
+    )
+    try:
+        await bot.edit_message_text(
+            screen.text, chat_id=target["chat"], message_id=target["message"], parse_mode="HTML"
+        )
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
 
 
 async def _is_draft(context: BotContext, delivery_id: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from bot.checks.content import keep_served, load_content
 from bot.content.limits import plain_text
 from bot.content.models import Content, Lang
 from bot.content.render import Texts, compiled_texts
-from bot.core.clock import Clock, appeal_day
+from bot.core.clock import Clock, appeal_day, calendar_day
 from bot.screens.admin import AdminViews
 from bot.screens.callbacks import Action, Callback
 from bot.screens.desk import DeskViews
@@ -49,6 +50,26 @@ class Services:
     campaigns: Campaigns = field(init=False)
     desk: Desk = field(init=False)
     delivery: Delivery | None = None
+    # Work a handler starts and does not wait for (a stopped broadcast's final counts);
+    # cancelled when the bot stops.
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `work` after the handler returns; errors are logged, never lost."""
+        task = asyncio.create_task(work, name=name)
+        self.background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
+
+    async def stop_background(self) -> None:
+        """Cancel work still running in the background (the bot is stopping)."""
+        for task in list(self.background):
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
 
     def __post_init__(self) -> None:
         self.texts = compiled_texts(self.content.strings)
@@ -131,6 +152,10 @@ class Services:
     def today(self) -> date:
         """The day deadlines are judged by (Anywhere on Earth)."""
         return appeal_day(self.clock())
+
+    def calendar_day(self) -> date:
+        """The supporter's calendar day (UTC): letters' dates and the days left."""
+        return calendar_day(self.clock())
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

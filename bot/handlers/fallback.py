@@ -10,7 +10,6 @@ from bot.handlers.authoring import receive_author_text
 from bot.handlers.broadcast import receive_broadcast_text
 from bot.handlers.common import BotContext, language_of, load_supporter, send
 from bot.handlers.signature import receive_signature_text
-from bot.screens.screen import Screen
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ async def other_message(update: Update, context: BotContext) -> None:
 async def group_message(update: Update, context: BotContext) -> None:
     """In groups the bot only points to the private chat (supporters' data stays private)."""
     lang = language_of(update, None)
-    await send(update, context, Screen(context.services.texts.message(lang, "private_only")))
+    await send(update, context, context.services.views.private_only(lang))
 
 
 async def on_error(update: object, context: BotContext) -> None:

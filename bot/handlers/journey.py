@@ -68,6 +68,7 @@ async def start(update: Update, context: BotContext) -> None:
             total,
             offer_reminders=case.case.id not in following,
             offer_alerts=supporter is None or supporter.alerts is None,
+            calendar=services.calendar_day(),
         )
         await send(update, context, screen)
         return
@@ -82,6 +83,7 @@ async def start(update: Update, context: BotContext) -> None:
         following=following,
         acted=supporter.acted_on() if supporter else (),
         alerts_on=supporter is not None and supporter.alerts is not None,
+        calendar=services.calendar_day(),
     )
     await send(update, context, screen)
 
@@ -96,7 +98,12 @@ async def menu_screen(
     if len(cases) == 1:
         total = await services.storage.total_actions(cases[0].case.id)
         return services.views.case_card(
-            lang, cases[0], today, total, offer_reminders=_offers(supporter, cases[0])
+            lang,
+            cases[0],
+            today,
+            total,
+            offer_reminders=_offers(supporter, cases[0]),
+            calendar=services.calendar_day(),
         )
     return services.views.case_list(
         lang,
@@ -104,6 +111,7 @@ async def menu_screen(
         page,
         acted=supporter.acted_on() if supporter else (),
         alerts_on=supporter is not None and supporter.alerts is not None,
+        calendar=services.calendar_day(),
     )
 
 
@@ -148,7 +156,12 @@ async def show_case(update: Update, context: BotContext, args: tuple[str, ...]) 
     services = context.services
     total = await services.storage.total_actions(case.case.id)
     screen = services.views.case_card(
-        lang, case, services.today(), total, offer_reminders=_offers(supporter, case)
+        lang,
+        case,
+        services.today(),
+        total,
+        offer_reminders=_offers(supporter, case),
+        calendar=services.calendar_day(),
     )
     await show(update, context, screen)
 
@@ -169,9 +182,11 @@ async def show_official(update: Update, context: BotContext, args: tuple[str, ..
     done_on_case = supporter.done(case.case.id) if supporter else set()
     done = {channel for official_id, channel in done_on_case if official_id == official.id}
     choice = supporter.letter_langs.get(case.case.id) if supporter else None
-    await show(
-        update, context, context.services.views.official(lang, case, official, done, choice)
+    services = context.services
+    screen = services.views.official(
+        lang, case, official, done, choice, is_open=case.is_open(services.today())
     )
+    await show(update, context, screen)
 
 
 async def show_channel(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
@@ -200,7 +215,14 @@ async def channel_screen(
     done_on_case = supporter.done(case.case.id) if supporter else set()
     done = (official.id, target.channel.value) in done_on_case
     screen = services.views.channel(
-        lang, case, official, target, signature or _UNSIGNED, services.today(), done
+        lang,
+        case,
+        official,
+        target,
+        signature or _UNSIGNED,
+        services.today(),
+        done,
+        calendar=services.calendar_day(),
     )
     if new_message:
         await send(update, context, screen)
@@ -246,7 +268,8 @@ async def record_action(update: Update, context: BotContext, args: tuple[str, ..
     views = services.views
     if not is_open(case, services.today()):
         total = await services.storage.total_actions(case.case.id)
-        await send(update, context, views.case_card(lang, case, services.today(), total))
+        card = views.case_card(lang, case, services.today(), total)
+        await send(update, context, card)
         return views.closed_toast(lang)
     user = update.effective_user
     assert user is not None
@@ -261,7 +284,16 @@ async def record_action(update: Update, context: BotContext, args: tuple[str, ..
     await show(
         update,
         context,
-        views.channel(lang, case, official, target, signature, services.today(), True),
+        views.channel(
+            lang,
+            case,
+            official,
+            target,
+            signature,
+            services.today(),
+            True,
+            calendar=services.calendar_day(),
+        ),
     )
     done = supporter.done(case.case.id) if supporter else set()
     done.add((official.id, target.channel.value))

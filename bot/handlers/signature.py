@@ -38,7 +38,8 @@ async def choose_signature(update: Update, context: BotContext, args: tuple[str,
     elif mode == "none":
         unsigned = Signature("none")
         await services.storage.set_signature(user.id, unsigned, services.now())
-        await show(update, context, services.views.signature_saved(lang, unsigned))
+        saved = services.views.signature_saved(lang, unsigned, go_on=target is None)
+        await show(update, context, saved)
         if target is not None:
             # A new message: the tapped one now confirms the signature.
             signed = _with_signature(supporter, unsigned, services.now())
@@ -59,9 +60,11 @@ async def receive_signature_text(
     pending = supporter.pending
     services = context.services
     limit = MAX_CITY if pending.step == "city" else MAX_NAME
-    text = clean_input(message.text or "", limit)
-    if not text:
-        await send(update, context, services.views.ask_text(lang, pending.step))
+    text = clean_input(message.text or "")
+    if not text or len(text) > limit:
+        # The step stays pending: the next text is taken as the answer again.
+        refused = services.views.input_refused(lang, limit if text else None)
+        await send(update, context, refused)
         return
     if pending.step == "initials":
         next_step = Pending("city", pending.target, initials=text)
@@ -73,7 +76,8 @@ async def receive_signature_text(
     else:
         signature = Signature("name", text)
     await services.storage.set_signature(user.id, signature, services.now())
-    await send(update, context, services.views.signature_saved(lang, signature))
+    saved = services.views.signature_saved(lang, signature, go_on=not pending.target)
+    await send(update, context, saved)
     if pending.target:
         signed = _with_signature(supporter, signature, services.now())
         await channel_screen(update, context, pending.target, signed, lang, new_message=True)

@@ -93,7 +93,7 @@ def _templates(parsed: ParsedCase, warnings: list[str]) -> dict[str, str]:
     if parsed.person_name and text_code == "en":
         templates["call.en.j2"] = (
             f"Hello, I am calling about {_literal(parsed.person_name)}.\n{sentence}\n"
-            "Please pass this message on to {{ official_title }} {{ official_name }}. "
+            "Please pass my message on to the {{ official_title }}, {{ official_name }}. "
             "Thank you.\n"
         )
         made = "email_subject.en.j2, tweet.en.j2 and call.en.j2"

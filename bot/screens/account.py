@@ -160,6 +160,10 @@ class AccountScreens(ScreenBase):
         ]
         return Screen(self._msg(lang, "forget_question"), keyboard)
 
+    def private_only(self, lang: Lang) -> Screen:
+        """In a group: the bot works only in private, with a link to its private chat."""
+        return Screen(self._msg(lang, "private_only", bot=self.bot_username))
+
     def note(self, lang: Lang, key: str, **context: object) -> Screen:
         """A plain message from the strings file with the way back to the cases."""
         return Screen(

@@ -10,6 +10,7 @@ from datetime import date
 from bot.content.models import CaseContent, Lang
 from bot.content.render import local
 from bot.screens.callbacks import Action
+from bot.screens.chart import ChartLabels
 from bot.screens.screen import Screen, button, channel_key
 from bot.screens.views import Views
 from bot.storage.audiences import BROADCAST_AUDIENCES, Audience
@@ -108,6 +109,21 @@ class AdminViews:
         # UTF-8 with BOM so that spreadsheet programs read Cyrillic names correctly.
         return buffer.getvalue().encode("utf-8-sig")
 
+    def report_caption(self, lang: Lang, case: CaseContent, total: int) -> Screen:
+        """The caption of /report's CSV file."""
+        text = self.texts.message(
+            lang, "admin_report_caption", ua_number=case.case.ua_number, total=total
+        )
+        return Screen(text)
+
+    def chart_labels(self, lang: Lang, case: CaseContent) -> ChartLabels:
+        """The /stats chart's title and axis, in the organizer's language."""
+        return ChartLabels(
+            title=self.texts.button(lang, "chart_title", ua_number=case.case.ua_number),
+            axis=self.texts.button(lang, "chart_axis"),
+            lang=lang,
+        )
+
     def choose_case(self, lang: Lang, cases: list[CaseContent]) -> Screen:
         """First step of /broadcast when there are several cases."""
         keyboard = [
@@ -157,9 +173,16 @@ class AdminViews:
         return Screen(self.texts.message(lang, "admin_preview", size=size), keyboard)
 
     def progress(
-        self, lang: Lang, kind: str, counts: Mapping[str, int], eta: float | None, done: bool
+        self,
+        lang: Lang,
+        kind: str,
+        counts: Mapping[str, int],
+        eta: float | None,
+        done: bool,
+        *,
+        stopped: bool = False,
     ) -> Screen:
-        """The one progress message of a delivery, edited as it goes."""
+        """The one progress message of a delivery, edited as it goes (and once stopped)."""
         full = {state: counts.get(state, 0) for state in STATES}
         left = full["pending"] + full["sending"]
         eta_text = None
@@ -174,6 +197,7 @@ class AdminViews:
             left=left,
             eta=eta_text,
             done=done,
+            stopped=stopped,
         )
         return Screen(text)
 

@@ -8,7 +8,9 @@ from urllib.parse import quote, urlencode
 from telegram import InlineKeyboardButton
 
 from bot.content.models import CaseContent, Content, Lang, Official
-from bot.content.render import Texts, local
+from bot.content.names import official_name, official_title, person_name
+from bot.content.render import Texts
+from bot.core.clock import days_left
 from bot.screens.callbacks import Action
 from bot.screens.screen import button
 
@@ -39,7 +41,10 @@ class ScreenBase:
     def _write_to(self, lang: Lang, case: CaseContent, official: Official) -> InlineKeyboardButton:
         """The button that opens an official's channels (case card, thanks, reminders)."""
         label = self._btn(
-            lang, "write_to", title=local(official.title, lang), name=local(official.name, lang)
+            lang,
+            "write_to",
+            title=official_title(official, lang),
+            name=official_name(official, lang),
         )
         return button(label, Action.OFFICIAL, case.case.id, official.id)
 
@@ -49,7 +54,7 @@ class ScreenBase:
 
     def share_url(self, lang: Lang, case: CaseContent) -> str:
         """Telegram's share dialog with the case link and a one-line invitation."""
-        text = self._btn(lang, "share_text", person=local(case.case.person.name, lang))
+        text = self._btn(lang, "share_text", person=person_name(case.case, lang))
         query = urlencode({"url": self.deep_link(case.case.id), "text": text}, quote_via=quote)
         return f"https://t.me/share/url?{query}"
 
@@ -71,7 +76,11 @@ class ScreenBase:
         case = self.content.case(case_id)
         return case if case is not None and case.listed else None
 
-    def _deadline_line(self, lang: Lang, case: CaseContent, today: date) -> str:
+    def _deadline_line(
+        self, lang: Lang, case: CaseContent, today: date, calendar: date | None = None
+    ) -> str:
+        """The deadline, or why the case ended; `today` judges the end (Anywhere on Earth),
+        `calendar` (the supporter's day, UTC) counts the days left."""
         c = case.case
         ended = case.ended_on
         when = self.texts.date(lang, ended) if ended else None
@@ -88,7 +97,7 @@ class ScreenBase:
             lang,
             "deadline",
             deadline=self.texts.date(lang, deadline),
-            days=(deadline - today).days,
+            days=days_left(deadline, calendar or today),
         )
 
     @staticmethod

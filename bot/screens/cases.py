@@ -8,7 +8,9 @@ from html import escape
 
 from bot.content.limits import MAX_MESSAGE
 from bot.content.models import CaseContent, Lang
+from bot.content.names import person_name
 from bot.content.render import local, markup
+from bot.core.clock import days_left
 from bot.screens.base import PAGE_SIZE, ScreenBase
 from bot.screens.callbacks import Action
 from bot.screens.screen import Keyboard, Screen, button, split_paragraphs, url_button
@@ -26,6 +28,7 @@ class CaseScreens(ScreenBase):
         following: Collection[str] = (),
         acted: Collection[str] = (),
         alerts_on: bool = False,
+        calendar: date | None = None,
     ) -> Screen:
         """/start without a case: greeting, then the only open case's card or the list."""
         cases = self.open_cases(today)
@@ -38,8 +41,11 @@ class CaseScreens(ScreenBase):
                 totals.get(only.case.id, 0),
                 offer_reminders=only.case.id not in following,
                 offer_alerts=not alerts_on,
+                calendar=calendar,
             )
-        return self.case_list(lang, today, greeting=True, acted=acted, alerts_on=alerts_on)
+        return self.case_list(
+            lang, today, greeting=True, acted=acted, alerts_on=alerts_on, calendar=calendar
+        )
 
     def welcome_case(
         self,
@@ -50,9 +56,12 @@ class CaseScreens(ScreenBase):
         *,
         offer_reminders: bool = False,
         offer_alerts: bool = False,
+        calendar: date | None = None,
     ) -> Screen:
         """Greeting and one case card (a deep link, or the only case)."""
-        card = self.case_card(lang, case, today, total, offer_reminders=offer_reminders)
+        card = self.case_card(
+            lang, case, today, total, offer_reminders=offer_reminders, calendar=calendar
+        )
         keyboard = list(card.keyboard)
         if offer_alerts:
             keyboard.append([button(self._btn(lang, "alerts_offer"), Action.ALERTS, "?")])
@@ -67,6 +76,7 @@ class CaseScreens(ScreenBase):
         greeting: bool = False,
         acted: Collection[str] = (),
         alerts_on: bool = True,
+        calendar: date | None = None,
     ) -> Screen:
         """The open cases, most urgent first, a page at a time; ✓ where the supporter acted."""
         cases = self.open_cases(today)
@@ -78,9 +88,13 @@ class CaseScreens(ScreenBase):
                         lang,
                         "case_entry",
                         done=c.case.id in acted,
-                        person=local(c.case.person.name, lang),
+                        person=person_name(c.case, lang),
                         country=local(c.case.country, lang) if c.case.country else None,
-                        days=(c.case.deadline - today).days if c.case.deadline else None,
+                        days=(
+                            days_left(c.case.deadline, calendar or today)
+                            if c.case.deadline
+                            else None
+                        ),
                     ),
                     Action.CASE,
                     c.case.id,
@@ -109,7 +123,7 @@ class CaseScreens(ScreenBase):
                 lang,
                 "ended_entry",
                 released=c.case.status == "released",
-                person=local(c.case.person.name, lang),
+                person=person_name(c.case, lang),
                 country=local(c.case.country, lang) if c.case.country else None,
                 ended=self.texts.date(lang, ended) if ended else None,
             )
@@ -140,8 +154,13 @@ class CaseScreens(ScreenBase):
         total: int,
         *,
         offer_reminders: bool = False,
+        calendar: date | None = None,
     ) -> Screen:
-        """Who, what happened, what we ask, the deadline, and how many acted so far."""
+        """Who, what happened, what we ask, the deadline, and how many acted so far.
+
+        `today` decides whether the case is open (Anywhere on Earth); `calendar` is the
+        supporter's day (UTC), from which the days left are counted.
+        """
         c = case.case
         is_open = case.is_open(today)
         latest = c.updates[-1] if c.updates else None
@@ -152,7 +171,7 @@ class CaseScreens(ScreenBase):
             title=local(c.title, lang),
             summary=local(c.summary, lang),
             ask=local(c.ask, lang),
-            deadline_line=markup(self._deadline_line(lang, case, today)),
+            deadline_line=markup(self._deadline_line(lang, case, today, calendar)),
             total=total,
             is_open=is_open,
             news=local(latest.text, lang) if latest else None,

@@ -7,7 +7,9 @@ from datetime import date
 
 from bot.content.models import CaseContent, Lang
 from bot.content.models import Update as CaseUpdate
+from bot.content.names import official_title, person_name
 from bot.content.render import local
+from bot.core.clock import days_left
 from bot.screens.base import PAGE_SIZE, ScreenBase
 from bot.screens.callbacks import Action
 from bot.screens.screen import Screen, button
@@ -29,10 +31,10 @@ class NewsScreens(ScreenBase):
             lang,
             "reminder",
             days=days_left,
-            person=local(c.person.name, lang),
+            person=person_name(c, lang),
             ua_number=c.ua_number,
-            done=[local(o.title, lang) for o in done],
-            left=[local(o.title, lang) for o in left],
+            done=[official_title(o, lang) for o in done],
+            left=[official_title(o, lang) for o in left],
         )
         keyboard = [[self._write_to(lang, case, o)] for o in left]
         return Screen(text, keyboard)
@@ -71,7 +73,13 @@ class NewsScreens(ScreenBase):
         ]
         return Screen(text, keyboard)
 
-    def digest(self, lang: Lang, cases: Sequence[CaseContent], today: date) -> Screen | None:
+    def digest(
+        self,
+        lang: Lang,
+        cases: Sequence[CaseContent],
+        today: date,
+        calendar: date | None = None,
+    ) -> Screen | None:
         """The weekly digest: open cases the supporter has not acted on (None: nothing to say)."""
         if not cases:
             return None
@@ -81,7 +89,7 @@ class NewsScreens(ScreenBase):
                 "digest_entry",
                 ua_number=c.case.ua_number,
                 title=local(c.case.title, lang),
-                days=(c.case.deadline - today).days if c.case.deadline else None,
+                days=days_left(c.case.deadline, calendar or today) if c.case.deadline else None,
             )
             for c in cases
         ]

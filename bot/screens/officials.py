@@ -10,8 +10,10 @@ from telegram import InlineKeyboardButton
 
 from bot.content.languages import for_display, in_language, letter_date
 from bot.content.models import LETTER_CHANNELS, CaseContent, Channel, Lang, Official, is_open
+from bot.content.names import official_name, official_title, person_name
 from bot.content.render import local, render_template
 from bot.content.signature import Signature
+from bot.core.clock import days_left
 from bot.screens.base import ScreenBase
 from bot.screens.callbacks import Action, Target
 from bot.screens.screen import (
@@ -35,6 +37,10 @@ _TEXT_KIND = {
 }
 
 
+#: Days a letter by post may take: with fewer left, the post screen suggests email or fax.
+POST_DAYS = 14
+
+
 class OfficialScreens(ScreenBase):
     """Officials, channels, the letter's meaning, thanks."""
 
@@ -45,6 +51,8 @@ class OfficialScreens(ScreenBase):
         official: Official,
         done: Collection[str],
         letter_choice: str | None = None,
+        *,
+        is_open: bool = True,
     ) -> Screen:
         """The channels to reach one official, ticking those the supporter already used.
 
@@ -55,9 +63,11 @@ class OfficialScreens(ScreenBase):
         text = self._msg(
             lang,
             "official",
-            title=local(official.title, lang),
-            name=local(official.name, lang),
+            title=official_title(official, lang),
+            name=official_name(official, lang),
             channels=len(official.channels),
+            note=local(official.note, lang) if official.note else None,
+            is_open=is_open,
         )
         # Every channel is chosen here: what identifies a sender is said before any of them.
         text += "\n\n" + self._msg(lang, "safety_note")
@@ -84,11 +94,17 @@ class OfficialScreens(ScreenBase):
         signature: Signature,
         today: date,
         done: bool,
+        calendar: date | None = None,
     ) -> Screen:
-        """Everything needed to act through one channel, and the button to confirm it."""
-        ctx = {
-            "title": local(official.title, lang),
-            "name": local(official.name, lang),
+        """Everything needed to act through one channel, and the button to confirm it.
+
+        `today` decides whether the case is open (Anywhere on Earth); `calendar` is the
+        supporter's day (UTC), which dates the letter and counts the days left.
+        """
+        day = calendar or today
+        ctx: dict[str, object] = {
+            "title": official_title(official, lang),
+            "name": official_name(official, lang),
             "letter_language": in_language(target.lang, lang),
         }
         copy: list[InlineKeyboardButton | None] = []
@@ -100,15 +116,25 @@ class OfficialScreens(ScreenBase):
             assert official.email is not None
             subject = render_template(case, "email_subject", target.lang, official, signature)
             to = ", ".join(official.emails)
-            ctx |= {"email": to, "subject": subject}
+            ctx |= {
+                "email": to,
+                "subject": subject,
+                "fax": official.fax is not None,
+                "post": bool(official.address),
+            }
             copy = [
                 copy_button(self._btn(lang, "copy_email"), to),
                 copy_button(self._btn(lang, "copy_subject"), subject),
             ]
         elif target.channel is Channel.POST:
+            deadline = case.case.deadline
             ctx |= {
                 "address": "\n".join(official.address),
-                "date_line": letter_date(today, target.lang),
+                "date_line": letter_date(day, target.lang),
+                # Post takes 1-3 weeks: near the deadline, email or fax is surer.
+                "hurry": deadline is not None
+                and days_left(deadline, day) < POST_DAYS
+                and (official.email is not None or official.fax is not None),
             }
         elif target.channel is Channel.FAX:
             assert official.fax is not None
@@ -129,6 +155,7 @@ class OfficialScreens(ScreenBase):
                     render_template(case, "call", target.lang, official, signature), target.lang
                 ),
             }
+            ctx["note"] = local(official.note, lang) if official.note else None
             copy = [copy_button(self._btn(lang, "copy_phone"), official.phone)]
         elif target.channel is Channel.FACEBOOK:
             assert official.facebook is not None
@@ -220,8 +247,9 @@ class OfficialScreens(ScreenBase):
             lang,
             "thanks",
             total=total,
-            person=local(case.case.person.name, lang),
+            person=person_name(case.case, lang),
             link=self.deep_link(case.case.id),
+            reported=case.case.report_totals,
         )
         keyboard: Keyboard = []
         for other in others:

@@ -35,6 +35,21 @@ class SignatureScreens(ScreenBase):
         """Ask the supporter to type their name, initials or city."""
         return Screen(self._msg(lang, f"ask_{step}"))
 
-    def signature_saved(self, lang: Lang, signature: Signature) -> Screen:
-        """Confirm the signature that letters will now carry."""
-        return Screen(self._msg(lang, "signature_saved", signature=signature.text or None))
+    def input_refused(self, lang: Lang, limit: int | None = None) -> Screen:
+        """Typed text that cannot sign a letter: nothing readable, or over `limit` characters.
+
+        A long name is never cut silently: the supporter decides how to shorten it.
+        """
+        if limit is not None:
+            return Screen(self._msg(lang, "too_long", limit=limit))
+        return Screen(self._msg(lang, "empty_input"))
+
+    def signature_saved(self, lang: Lang, signature: Signature, *, go_on: bool = False) -> Screen:
+        """Confirm the signature that letters will now carry.
+
+        `go_on`: nothing follows (the signature was changed with /signature, not on the way
+        to a letter), so the message carries the way back to the cases.
+        """
+        text = self._msg(lang, "signature_saved", signature=signature.text or None)
+        keyboard = [[button(self._btn(lang, "menu"), Action.MENU)]] if go_on else []
+        return Screen(text, keyboard)
