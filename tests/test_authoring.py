@@ -460,13 +460,13 @@ async def test_a_supporter_who_is_not_an_organizer_is_refused_at_every_step(
     eve = bot.user(6001)
     for command in ("/cases", "/new"):
         [reply, _] = await eve.send(command)
-        assert "I don't know this command" in reply.text
+        assert "There is no such command" in reply.text
     fake.reset_calls()
     [reply] = await eve.send_document(DOCUMENT.read_bytes(), DOCUMENT.name, "text/plain")
-    assert "I can't read stickers, photos or files" in reply.text
+    assert "This bot can't read stickers, photos or files" in reply.text
     assert fake.calls_to("getFile") == []
     [reply] = await eve.send(DOCUMENT.read_text("utf-8")[:3000])
-    assert "I only understand the buttons" in reply.text
+    assert "This bot understands only its buttons" in reply.text
     for data in ("A:f:ua-31-22:t-ru", "A:p:ua-31-22", "A:l", "P:ru:c:ua-31-22", "A:as:1"):
         sent = await eve.click_data(data, 1)
         assert "This button is out of date" in sent[0].text, data
@@ -476,7 +476,7 @@ async def test_a_supporter_who_is_not_an_organizer_is_refused_at_every_step(
     bot.admins = frozenset()
     await bot.restart()
     [reply] = await admin.send(russian_letter())
-    assert "I only understand the buttons" in reply.text
+    assert "This bot understands only its buttons" in reply.text
     assert "letter.ru.j2" not in {
         p.name for p in (bot.settings.cases_path / "ua-31-22" / "templates").iterdir()
     }

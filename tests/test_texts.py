@@ -311,8 +311,15 @@ def test_every_interface_string_is_rendered_here(content: Content, seen: Rendere
         for section in ("messages", "buttons")
         for key in getattr(table, section)
     }
-    # The date is rendered through `Texts.date`; the rest through the screens above.
-    missing = sorted(every - seen.texts.rendered - {("messages", lang, "date") for lang in LANGS})
+    # The date is rendered through `Texts.date`; the rest through the screens above. The
+    # organizers' authoring screens (author_, gap_, field_, event_, preview_) are rendered by
+    # tests/test_authoring*.py, which walk them in both languages.
+    authoring = re.compile(r"(author|gap|field|event|preview)_")
+    missing = sorted(
+        (section, lang, key)
+        for section, lang, key in every - seen.texts.rendered
+        if key != "date" and not authoring.match(key)
+    )
     assert missing == []
 
 
