@@ -117,7 +117,7 @@ async def test_an_organizer_runs_ua_31_22_from_telegram_with_restarts_between_st
     # 1. The document, as a file: what was read, official by official, and what is missing.
     [desk] = await admin.send_document(DOCUMENT.read_bytes(), DOCUMENT.name, "text/plain")
     text = desk.text or ""
-    assert "I read UA-31.22-kazakhstan.txt" in text
+    assert "Read from UA-31.22-kazakhstan.txt" in text
     assert "Draft (supporters do not see it) · UA 31.22 · ua-31-22" in text
     assert "Deadline: 12 May 2022" in text
     assert "Preferred languages: Russian, English" in text and "Letters in: English" in text
@@ -433,7 +433,7 @@ async def test_a_document_can_be_pasted_as_messages(desk_bot: BotUnderTest) -> N
     [second] = await admin.send(text[middle:])
     assert "2 parts" in second.text
     [desk] = await admin.click("📥 Import")
-    assert "I read pasted text" in desk.text and "2. Ambassador Yerzhan Ashikbayev" in desk.text
+    assert "Read from pasted text" in desk.text and "2. Ambassador Yerzhan Ashikbayev" in desk.text
     assert case_yaml(desk_bot)["status"] == "draft"
 
 
@@ -487,12 +487,12 @@ async def test_files_of_another_kind_or_over_the_limit_are_refused_unread(
 ) -> None:
     admin = desk_bot.user(ADMIN_ID)
     [reply] = await admin.send_document(b"MZ\x90\x00", "setup.exe")
-    assert "I cannot import “setup.exe”: send a .txt, .docx, .pdf or .html file." in reply.text
+    assert "“setup.exe” cannot be imported: send a .txt, .docx, .pdf or .html file." in reply.text
     [reply] = await admin.send_document(b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024), "big.pdf")
     assert "This file is too large (6.0 MB; the limit is 5.0 MB), so it was not" in reply.text
     assert fake.calls_to("getFile") == []
     [reply] = await admin.send_document(b"\xff\xfe not utf-8 \x81", "odd.txt")
-    assert "I could not read the document" in reply.text and "UTF-8" in reply.text
+    assert "The document could not be read" in reply.text and "UTF-8" in reply.text
     [reply] = await admin.send_document(b"Hello, just a note.", "note.txt")
     assert "does not look like an Urgent Action" in reply.text
 
@@ -540,14 +540,14 @@ async def test_a_word_document_with_doubts_asks_about_them(
     docx = build_docx(source.read_text("utf-8"), tmp_path / "UA-44-19.docx")
     admin = desk_bot.user(ADMIN_ID)
     [desk] = await admin.send_document(docx.read_bytes(), docx.name)
-    assert "I read UA-44-19.docx" in desk.text and "UA 44/19" in desk.text
-    assert "✏️ Not sure I read these right: official's title, official's name" in desk.text
-    [question] = await admin.click("Not sure I read these right")
+    assert "Read from UA-44-19.docx" in desk.text and "UA 44/19" in desk.text
+    assert "✏️ The bot may have misread these: official's title, official's name" in desk.text
+    [question] = await admin.click("The bot may have misread these")
     assert "Official's title" in question.text and "<pre>Secretary</pre>" in (question.html or "")
     [name] = await admin.send("Secretary of Justice")
     assert "Official's name" in name.text and "Menardo I. Guevarra" in name.text
     [back] = await admin.click("✅ Keep it")
-    assert "Not sure I read these right" not in back.text
+    assert "The bot may have misread these" not in back.text
     assert "1. Secretary of Justice Menardo I. Guevarra" in back.text
     header = (desk_bot.settings.cases_path / "ua-44-19" / "case.yaml").read_text("utf-8")
     assert "# doubt:" not in header
