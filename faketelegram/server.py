@@ -90,11 +90,18 @@ def _is_chat_write(method: str) -> bool:
     return method.startswith(("send", "edit", "copy", "forward"))
 
 
+def _is_edit(method: str) -> bool:
+    """Edits of messages: they spend the bot's budget of messages a second as sends do."""
+    return method.startswith("editMessage")
+
+
 class FakeTelegram(World):
     """Bot API look-alike on 127.0.0.1 that validates, records, injects faults and plays users.
 
     State is plain attributes so tests can assert on it directly: ``calls``, ``errors``,
-    ``chats``, ``faults_served``, ``send_times``, ``blocked_chats``, ``rate_limit_per_second``.
+    ``chats``, ``faults_served``, ``send_times``, ``budget_times``, ``blocked_chats``,
+    ``rate_limit_per_second`` (per chat), ``global_rate_limit_per_second`` (per bot, sends and
+    edits), ``latency``.
     Calls that time out on the client side still take effect, as they may with real Telegram.
     """
 
@@ -118,7 +125,14 @@ class FakeTelegram(World):
         self.faults_served: list[ServedFault] = []
         self.rate_limit_per_second: int | None = None
         self.global_rate_limit_per_second: int | None = None
+        #: Whether edits count towards ``global_rate_limit_per_second`` (as Telegram counts them).
+        self.count_edits = True
+        #: Network latency of each request, in seconds: half of it passes before the request
+        #: arrives (and counts against a rate), half before the answer reaches the bot.
+        self.latency = 0.0
         self.send_times: list[float] = []
+        #: When each request counted against the bot's global rate arrived (sends and edits).
+        self.budget_times: list[float] = []
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.webhook: JSON = {"url": ""}
         self.users: dict[int, FakeUser] = {}
@@ -196,6 +210,7 @@ class FakeTelegram(World):
         self.rejections.clear()
         self.faults_served.clear()
         self.send_times.clear()
+        self.budget_times.clear()
 
     def user(
         self,
@@ -301,6 +316,19 @@ class FakeTelegram(World):
         return web.Response(body=stored.data, content_type=stored.content_type)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if self.latency > 0:
+            await self._travel()
+        response = await self._answer(request)
+        if self.latency > 0:
+            await self._travel()
+        return response
+
+    async def _travel(self) -> None:
+        """Half the latency: the request on its way in, or the answer on its way back."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), self.latency / 2)
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         self._last_activity = time.monotonic()
         if self.token is not None and request.match_info["token"] != self.token:
             error = ApiError(401, "Unauthorized")
@@ -340,10 +368,12 @@ class FakeTelegram(World):
         ):
             return self._serve_fault(request, name, params, ApiError(403, BLOCKED), "blocked")
         is_send = _is_send(name)
+        counted = is_send or (self.count_edits and _is_edit(name))
         now = time.monotonic()
         send_key: int | None = None
         if is_send and "chat_id" in params:
             send_key = self._chat_key(params["chat_id"])
+        if counted:
             limited = self._rate_limited(send_key, now)
             if limited is not None:
                 return self._serve_fault(request, name, params, limited, "rate_limit")
@@ -354,9 +384,11 @@ class FakeTelegram(World):
             return self._json(error.payload(), error.status)
         if name == "getUpdates" and result is None:
             result = await self._long_poll(params)
+        if counted:
+            self.budget_times.append(now)
+            self._all_send_times.append(now)
         if is_send:
             self.send_times.append(now)
-            self._all_send_times.append(now)
             if send_key is not None:
                 self._chat_send_times.setdefault(send_key, deque()).append(now)
         self.calls.append(Call(name, params, files, now, result))
@@ -399,9 +431,9 @@ class FakeTelegram(World):
             Rejection(method, params, error.status, error.description, time.monotonic())
         )
 
-    def _rate_limited(self, chat_id: int, now: float) -> ApiError | None:
+    def _rate_limited(self, chat_id: int | None, now: float) -> ApiError | None:
         checks: list[tuple[deque[float], int]] = []
-        if self.rate_limit_per_second is not None:
+        if self.rate_limit_per_second is not None and chat_id is not None:
             times = self._chat_send_times.get(chat_id)
             if times is not None:
                 checks.append((times, self.rate_limit_per_second))
