@@ -18,7 +18,6 @@ from telegram.ext import (
 )
 
 from bot.campaigns.delivery import Delivery, build_delivery_bot
-from bot.campaigns.window import SendWindow
 from bot.checks.content import load_content
 from bot.content.models import LANGS, Content
 from bot.content.plural import counted
@@ -40,6 +39,7 @@ from bot.handlers.common import BotApplication, BotContext, Services
 from bot.importer.writing import recover_cases
 from bot.settings import Settings
 from bot.storage import Storage
+from bot.telegram.budget import SendBudget
 from bot.telegram.processor import UpdateProcessor
 from bot.telegram.request import AiohttpRequest
 
@@ -87,20 +87,25 @@ def build_application(
     clock: Clock = system_clock,
     *,
     campaign_interval: float | None = 30.0,
+    budget: SendBudget | None = None,
 ) -> BotApplication:
     """Build the Application; services are opened by `start_services` (post_init).
 
     `campaign_interval` is how often due reminders, case updates and retention are checked;
     None leaves that to the caller (tests move the clock and call `run_campaigns`).
+    `budget` is Telegram's rate as this bot may spend it (a test that walks every screen in
+    one chat gives a larger one; Telegram would make a person that fast wait).
     """
-    # Interactive replies and broadcasts share Telegram's rate: the engine counts replies in
-    # the same window and leaves them room, so a broadcast never takes a supporter's turn.
-    window = SendWindow()
+    # Replies, edits and broadcasts spend one budget, Telegram's 30 a second: replies go
+    # first, a broadcast (paced at BOT_BROADCAST_RATE) keeps its share, a 429 pauses
+    # everything (bot.telegram.budget).
+    if budget is None:
+        budget = SendBudget(paid_rate=settings.paid_broadcast_rate)
     processor = UpdateProcessor()
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
-        .request(AiohttpRequest(connection_pool_size=256, on_send=window.note))
+        .request(AiohttpRequest(connection_pool_size=256, budget=budget))
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
@@ -113,7 +118,8 @@ def build_application(
         .build()
     )
     processor.attach(application)
-    application.bot_data["pending_services"] = (settings, content, clock, window)
+    processor.on_flood = partial(fallback.flood_notice, application)
+    application.bot_data["pending_services"] = (settings, content, clock, budget)
     application.bot_data["campaign_interval"] = campaign_interval
     private = filters.ChatType.PRIVATE
 
@@ -142,7 +148,7 @@ def build_application(
 
 async def start_services(application: BotApplication) -> None:
     """Open the database, learn the bot's username, publish the command menu."""
-    settings, content, clock, window = application.bot_data.pop("pending_services")
+    settings, content, clock, budget = application.bot_data.pop("pending_services")
     storage = await Storage.open(settings.database, Vault(settings.secret_key.get_secret_value()))
     services = Services(settings=settings, storage=storage, content=content, clock=clock)
     services.bot_username = application.bot.username
@@ -157,7 +163,7 @@ async def start_services(application: BotApplication) -> None:
         rate=settings.broadcast_rate,
         paid_rate=settings.paid_broadcast_rate,
         progress=partial(report_progress, application),
-        window=window,
+        budget=budget,
     )
     await services.delivery.start()  # resumes an unfinished broadcast after a restart
     metrics.set_outbox_source(storage.outbox.state_counts)

@@ -24,6 +24,7 @@ from bot.content.models import Content
 from bot.handlers.common import BotApplication, Services
 from bot.importer.writing import recover_cases
 from bot.settings import Settings
+from bot.telegram.budget import SendBudget
 from faketelegram import FakeTelegram, FakeUser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ class BotUnderTest:
         content: Content,
         clock: MutableClock,
         admins: Sequence[int] = (),
+        budget: Callable[[], SendBudget] | None = None,
         **overrides: Any,
     ) -> None:
         self.fake = fake
@@ -60,6 +62,7 @@ class BotUnderTest:
         self.clock = clock
         self.admins = frozenset(admins)
         self.overrides = overrides
+        self.budget = budget  # makes each new Application's budget (None: the bot's own)
         self.app: BotApplication | None = None
 
     @property
@@ -84,7 +87,10 @@ class BotUnderTest:
         for folder in sorted(cases.iterdir()) if cases.is_dir() else []:
             if folder.is_dir() and not folder.name.startswith("."):
                 content = with_folder(content, folder.name, folder)
-        app = build_application(self.settings, content, self.clock, campaign_interval=None)
+        budget = None if self.budget is None else self.budget()
+        app = build_application(
+            self.settings, content, self.clock, campaign_interval=None, budget=budget
+        )
         await app.initialize()
         await start_services(app)
         self.app = app

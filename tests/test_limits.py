@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -12,9 +14,10 @@ from twitter_text import parse_tweet
 
 from bot.content.models import Content
 from bot.content.render import Texts
+from bot.telegram.budget import SendBudget
 from bot.telegram.html import utf16_len
 from faketelegram import FakeTelegram, SentMessage
-from tests.harness import BotUnderTest
+from tests.harness import BotUnderTest, MutableClock
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,29 @@ async def crawl(bot: BotUnderTest, user_id: int, language: str) -> list[Seen]:
     return seen
 
 
+@pytest.fixture
+async def crawler(
+    fake: FakeTelegram, tmp_path: Path, content: Content, clock: MutableClock
+) -> AsyncIterator[BotUnderTest]:
+    """The bot with a budget no person needs: the crawl taps a thousand buttons in one chat,
+    which Telegram's one message a second per chat would stretch over minutes."""
+    runner = BotUnderTest(
+        fake,
+        tmp_path / "bot.sqlite3",
+        content,
+        clock,
+        budget=lambda: SendBudget(10_000, chat_rate=10_000, chat_burst=10_000),
+    )
+    await runner.start()
+    yield runner
+    await runner.stop()
+
+
 @pytest.mark.parametrize("language", ["en", "ru"])
 async def test_every_reachable_screen_fits_telegram_and_x(
-    bot: BotUnderTest, fake: FakeTelegram, language: str
+    crawler: BotUnderTest, fake: FakeTelegram, language: str
 ) -> None:
-    messages = await crawl(bot, 5000 if language == "en" else 5001, language)
+    messages = await crawl(crawler, 5000 if language == "en" else 5001, language)
     tweets = 0
     for message in messages:
         assert 1 <= utf16_len(message.text) <= 4096

@@ -28,13 +28,12 @@ A 5xx answer is an answer: Telegram says it did not do it, so it is retried.  Th
 global, not per row: 5xx and refused connections mean Telegram (or the way to it) is in
 trouble, and hammering it would burn every row's three attempts in seconds.
 
-Pacing is a sliding one-second window shared with the bot's interactive replies
-(`note_interactive`): never more than ``rate`` sends in any one second, where a send counts
-until one second after its answer came back (see `SendWindow`: that bound holds whatever the
-clock granularity or a stall of this process), and sends are spaced evenly, so there is no
-burst at the start.  Many requests are in flight at once,
-so a slow answer does not lower the rate.  PTB's AIORateLimiter is not used: it lets about
-twice the rate through in the first second.
+Pacing is Telegram's one message budget (`bot.telegram.budget.SendBudget`), shared with every
+reply and edit the Application sends: never more than the rate in any one second, sends spaced
+evenly (no burst at the start), replies served first but the broadcast always keeping its
+share.  A send leaves when the budget allows, not when the previous answer came back: many
+requests are in flight at once, so latency does not lower the rate.  PTB's AIORateLimiter is
+not used: it lets about twice the rate through in the first second.
 
 Results are written in small batches (every 50 ms) rather than one commit per message; if the
 process dies in between, those rows are still 'sending' and become 'unknown' — never re-sent.
@@ -80,8 +79,8 @@ from telegram.error import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.campaigns.window import SendWindow, Sent
 from bot.storage.outbox import Outbox, OutboxItem, RowState
+from bot.telegram.budget import SendBudget, Slot
 from bot.telegram.request import AiohttpRequest, RequestNotSent, ResponseLost
 
 __all__ = [
@@ -235,8 +234,8 @@ class Delivery:
         progress: Progress | None = None,
         progress_every: float = 3.0,
         monotonic: Callable[[], float] = time.monotonic,
-        window: SendWindow | None = None,
-        max_in_flight: int = 128,
+        budget: SendBudget | None = None,
+        max_in_flight: int = 256,
         backoff: float = 0.5,
     ) -> None:
         if rate <= 0 or paid_rate <= 0:
@@ -248,7 +247,9 @@ class Delivery:
         self._progress = progress
         self._progress_every = progress_every
         self._clock = monotonic
-        self.window = window if window is not None else SendWindow(monotonic)
+        if budget is None:
+            budget = SendBudget(rate, paid_rate=self._paid_rate, clock=monotonic)
+        self.budget = budget
         self._max_in_flight = max_in_flight
         self._backoff = backoff
         self._slots = asyncio.Semaphore(max_in_flight)
@@ -284,12 +285,14 @@ class Delivery:
                 "%d outbox rows were in flight at the last stop: marked unknown", interrupted
             )
         self._stopping.clear()
+        self.budget.allow_broadcasts()
         self._flusher = asyncio.create_task(self._flush_loop(), name="delivery-flush")
         self._runner = asyncio.create_task(self._run(), name="delivery")
 
     async def stop(self) -> None:
         """Pause cleanly: claim nothing more, let requests in flight finish and record them."""
         self._stopping.set()
+        self.budget.stop_broadcasts()
         if self._runner is not None:
             await self._runner
             self._runner = None
@@ -309,10 +312,6 @@ class Delivery:
     def wake(self) -> None:
         """A delivery was created or started: look for work now, not at the next poll."""
         self._wake.set()
-
-    def note_interactive(self, method: str = "sendMessage") -> None:
-        """Count an interactive send, so the broadcast leaves room for it within the rate."""
-        self.window.note(method)
 
     async def cancel(self, delivery_id: int) -> int:
         """Cancel a delivery, including rows already claimed but not yet sent; returns how many."""
@@ -338,8 +337,7 @@ class Delivery:
                     await self._idle()
                     continue
                 await self._slots.acquire()
-                rate = self._paid_rate if item.paid else self._rate
-                sent = await self._pace(rate)
+                sent = await self._pace(item.paid)
                 if sent is None:
                     self._slots.release()
                     self._ready.appendleft(item)
@@ -396,16 +394,14 @@ class Delivery:
             for waiting in waits:
                 waiting.cancel()
 
-    async def _pace(self, rate: float) -> Sent | None:
-        """Wait until the window allows a send at `rate` and take it; None if stopping."""
-        while not self._stopping.is_set():
-            now = self.window.now()
-            wait = self.window.wait_time(rate, now)
-            if wait <= 0:
-                return self.window.take(rate, now)
-            if await self._sleep(wait):
-                return None
-        return None
+    async def _pace(self, paid: bool) -> Slot | None:
+        """Wait until the budget gives the broadcast a slot; None if stopping meanwhile."""
+        rate = self._paid_rate if paid else self._rate
+        slot = await self.budget.broadcast(rate, paid=paid)
+        if slot is not None and self._stopping.is_set():
+            self.budget.release(slot)
+            return None
+        return slot
 
     async def _sleep(self, seconds: float) -> bool:
         """Sleep, but wake at once on stop; True if stopping."""
@@ -419,7 +415,7 @@ class Delivery:
             item = self._ready.popleft()
             await self._outbox.requeue(item.row_id, count_attempt=False)
 
-    async def _send(self, item: OutboxItem, sent: Sent) -> None:
+    async def _send(self, item: OutboxItem, sent: Slot) -> None:
         """Send one row and record what became of it."""
         try:
             await self._attempt(item, sent)
@@ -430,7 +426,7 @@ class Delivery:
         finally:
             self._slots.release()
 
-    async def _request(self, item: OutboxItem, sent: Sent) -> None:
+    async def _request(self, item: OutboxItem, sent: Slot) -> None:
         """The HTTP request alone; its answer time tells the window when Telegram saw it."""
         try:
             if isinstance(self._bot, DeliveryBot):
@@ -447,15 +443,15 @@ class Delivery:
                     allow_paid_broadcast=True if item.paid else None,
                 )
         finally:
-            self.window.answered(sent)
+            self.budget.answered(sent)
 
-    async def _attempt(self, item: OutboxItem, sent: Sent) -> None:
+    async def _attempt(self, item: OutboxItem, sent: Slot) -> None:
         try:
             await self._request(item, sent)
         except RetryAfter as error:
             seconds = _retry_after(error)
             log.warning("Telegram asked to wait %.0f s (429): pausing all sending", seconds)
-            self.window.pause(seconds)
+            self.budget.pause(seconds)
             await self._outbox.requeue(item.row_id, count_attempt=False)
             self._wake.set()
         except Forbidden:
@@ -492,7 +488,7 @@ class Delivery:
         self._errors_in_row += 1
         pause = min(MAX_BACKOFF, self._backoff * 2 ** (self._errors_in_row - 1))
         log.warning("outbox row %d: %s; retrying, sending paused %.1f s", item.row_id, name, pause)
-        self.window.pause(pause)
+        self.budget.pause(pause)
         await self._outbox.requeue(item.row_id)
         self._wake.set()
 

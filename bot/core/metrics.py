@@ -182,6 +182,21 @@ class Metrics:
         self.webhook_refused = Counter(
             "ua_webhook_refused_total", "Webhook requests refused for a missing or wrong secret."
         )
+        self.replies_waited = Histogram(
+            "ua_reply_wait_seconds",
+            "Time a reply waited for room in Telegram's rate before it left, in seconds.",
+            LATENCY_BUCKETS,
+        )
+        self.replies_retried = Counter(
+            "ua_replies_retried_total", "Replies sent again after Telegram answered 429."
+        )
+        self.replies_dropped = Counter(
+            "ua_replies_dropped_total",
+            "Replies not sent because they could only have left too late (or the queue was full).",
+        )
+        self.flood_notices = Counter(
+            "ua_flood_notices_total", "Supporters told that the bot is slowing down for them."
+        )
         self.started = Gauge("ua_start_time_seconds", "When the process started (Unix time).")
         self.started.set(round(time.time()))
         self._outbox_source: OutboxSource | None = None
@@ -216,6 +231,10 @@ class Metrics:
             self.updates_in_flight,
             self.actions_recorded,
             self.webhook_refused,
+            self.replies_waited,
+            self.replies_retried,
+            self.replies_dropped,
+            self.flood_notices,
             self.started,
         ):
             lines.extend(metric.render())

@@ -19,6 +19,8 @@ carries the bot token.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Final
@@ -28,9 +30,15 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.core.metrics import metrics
+from bot.telegram.budget import ReplyDropped, SendBudget, counts_toward_limit
+
 __all__ = ["AiohttpRequest", "ConnectTimedOut", "RequestNotSent", "ResponseLost"]
 
+log = logging.getLogger(__name__)
+
 _GATEWAY_TIMEOUT: Final = 504
+_TOO_MANY_REQUESTS: Final = 429
 _FORM_HEADERS: Final = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
@@ -65,8 +73,12 @@ def _given(value: object, default: float | None) -> float | None:
 class AiohttpRequest(BaseRequest):
     """`BaseRequest` on an aiohttp session with its own connection pool.
 
-    `on_send`, if given, is called with the Bot API method name just before each request
-    (the application uses it to share one rate budget with the broadcast engine).
+    `on_send`, if given, is called with the Bot API method name just before each request.
+
+    With a `budget` (the Application's backend has one), every request that sends or edits a
+    message first waits for a slot in Telegram's rate (`SendBudget.reply`), shared with the
+    broadcast engine; a 429 pauses the budget for its `retry_after` and the request is sent
+    again, until the reply would be too late (`ReplyDropped`).
     """
 
     def __init__(
@@ -78,6 +90,7 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
         on_send: Callable[[str], None] | None = None,
+        budget: SendBudget | None = None,
     ) -> None:
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
@@ -86,6 +99,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._on_send = on_send
+        self._budget = budget
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -156,12 +170,48 @@ class AiohttpRequest(BaseRequest):
             # Encoded here rather than by aiohttp's FormData: same bytes, far less work.
             data = _urlencoded(request_data.json_parameters)
             headers = _FORM_HEADERS
+        name = url.rsplit("/", 1)[-1]
         if self._on_send is not None:
-            self._on_send(url.rsplit("/", 1)[-1])
+            self._on_send(name)
+        budget = self._budget
+        if budget is None or not counts_toward_limit(name):
+            return await self._exchange(method, url, data, headers, timeout)
+        chat_id = _chat_of(request_data)
+        first = budget.now()
+        while True:
+            slot = await budget.reply(name, chat_id, since=first)
+            try:
+                status, body = await self._exchange(method, url, data, headers, timeout)
+            finally:
+                budget.answered(slot)
+            if status != _TOO_MANY_REQUESTS:
+                return status, body
+            # Telegram counted differently from us (or another process shares the token):
+            # everything waits, and this reply goes again unless it would be too late.
+            retry_after = _retry_after(body)
+            budget.pause(retry_after)
+            if budget.now() + retry_after > first + budget.max_wait:
+                metrics.replies_dropped.inc()
+                log.warning("a reply was not sent: 429 until after its supporter stopped waiting")
+                raise ReplyDropped("reply dropped: Telegram asked to wait too long")
+            metrics.replies_retried.inc()
+            log.info("Telegram answered 429 to %s: sending it again in %.1f s", name, retry_after)
+            chat_id = None  # its chat's turn was taken already
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        data: aiohttp.FormData | bytes | None,
+        headers: dict[str, str] | None,
+        limits: aiohttp.ClientTimeout,
+    ) -> tuple[int, bytes]:
+        """One HTTP exchange; (status, body) or a `NetworkError` that says if it may have left."""
+        assert self._session is not None
         failure: NetworkError | None = None
         try:
             async with self._session.request(
-                method, url, data=data, headers=headers, timeout=timeout
+                method, url, data=data, headers=headers, timeout=limits
             ) as answer:
                 body = await answer.read()
                 status = answer.status
@@ -180,6 +230,23 @@ class AiohttpRequest(BaseRequest):
         if status == _GATEWAY_TIMEOUT:
             raise TimedOut("Gateway Timeout (504)")
         return status, body
+
+
+def _chat_of(request_data: RequestData | None) -> int | None:
+    """The numeric chat a request writes to, if any (for the per-chat pace)."""
+    if request_data is None:
+        return None
+    chat_id = request_data.parameters.get("chat_id")
+    return chat_id if isinstance(chat_id, int) else None
+
+
+def _retry_after(body: bytes) -> float:
+    """The seconds a 429 answer asks to wait (1 if it does not say)."""
+    try:
+        value = json.loads(body)["parameters"]["retry_after"]
+    except (ValueError, KeyError, TypeError):
+        return 1.0
+    return float(value) if isinstance(value, (int, float)) and value >= 0 else 1.0
 
 
 def _reason(error: aiohttp.ClientConnectorError) -> str:
