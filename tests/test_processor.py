@@ -178,16 +178,18 @@ async def test_a_flooding_supporter_is_throttled_and_others_are_answered_promptl
         await flooder.click_data(data, card.message_id)
     await other.send("/start")
     latency = await wait_until(lambda: other.last is not None)
-    await wait_until(lambda: polling.answers() == flood)
+    # The taps let through wait for their chat's pace (about a message a second after a
+    # burst; each Background is two messages), well within Telegram's 15 s for an answer.
+    await wait_until(lambda: polling.answers() == flood, within=15)
     await wait_until(lambda: metrics.updates_in_flight.value() == 0)
     elapsed = time.monotonic() - started
 
     # Everyone else is answered as if nobody were flooding.
     assert latency < 0.5, f"another supporter waited {latency:.3f} s"
-    # The flooder gets the rest of the burst (10, less the /start) and 5 a second after it;
+    # The flooder gets the rest of the burst (8, less the /start) and 1 a second after it;
     # every tap is still answered.
     flooded = metrics.updates.value() - handled - 1  # minus the other supporter's /start
-    assert 9 <= flooded <= 9 + 5 * elapsed
+    assert 7 <= flooded <= 7 + 1 * elapsed + 1
     assert metrics.updates_throttled.value() - throttled == flood - flooded
     assert polling.fake.unanswered_callbacks() == []
 

@@ -134,6 +134,7 @@ def screens_of(views: Views, lang: Lang) -> Iterator[tuple[str, Screen]]:
         yield key, views.note(lang, key)
     for key in ("forget_cancelled", "unknown_command", "free_text", "other_media", "error"):
         yield key, views.note(lang, key)
+    yield "slow_down", views.note(lang, "slow_down")
     for key in ("subscribed", "stopped", "nothing_to_stop"):
         yield key, views.note(lang, key)
     yield "private_only", views.private_only(lang)

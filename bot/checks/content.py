@@ -46,6 +46,7 @@ _NOTES = (
     "free_text",
     "other_media",
     "error",
+    "slow_down",
     "subscribed",
     "stopped",
     "nothing_to_stop",

@@ -18,9 +18,8 @@ from bot.handlers import (
     settings,
     signature,
 )
-from bot.handlers.common import BotContext, load_supporter, send
+from bot.handlers.common import BotContext, load_supporter
 from bot.screens.callbacks import Action, Callback
-from bot.screens.screen import Screen
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +74,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         _, lang = await load_supporter(update, context)
         views = context.services.views
         toast = views.texts.button(lang, "outdated_toast")
-        await send(update, context, Screen(views.texts.message(lang, "outdated")))
-        await journey.send_menu(update, context, lang)
+        # One message, not two: the current menu, under a line that says why it came.
+        await journey.send_menu(update, context, lang, note=views.texts.message(lang, "outdated"))
     finally:
         # Telegram shows a spinner until the query is answered: answer even on failure.
         try:

@@ -8,8 +8,17 @@ from telegram import Update
 
 from bot.handlers.authoring import receive_author_text
 from bot.handlers.broadcast import receive_broadcast_text
-from bot.handlers.common import BotContext, language_of, load_supporter, send
+from bot.handlers.common import (
+    BotApplication,
+    BotContext,
+    Services,
+    language_of,
+    load_supporter,
+    send,
+)
 from bot.handlers.signature import receive_signature_text
+from bot.screens.screen import Screen
+from bot.telegram.budget import ReplyDropped
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +33,9 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     """A command the bot does not have (admin commands look the same to non-admins)."""
     _, lang = await load_supporter(update, context)
     views = context.services.views
-    await send(update, context, views.note(lang, "unknown_command"))
-    await send(update, context, views.note(lang, "help"))
+    # One message, not two: a flood of unknown commands must not cost twice the budget.
+    note = views.texts.message(lang, "unknown_command")
+    await send(update, context, views.note(lang, "help").after(note))
 
 
 async def free_text(update: Update, context: BotContext) -> None:
@@ -59,8 +69,24 @@ async def group_message(update: Update, context: BotContext) -> None:
     await send(update, context, context.services.views.private_only(lang))
 
 
+async def flood_notice(application: BotApplication, update: Update) -> None:
+    """Tell a supporter who floods the bot, once, that it answers only some of their messages.
+
+    Called by the update processor, outside any handler (the update itself is not handled).
+    """
+    services = application.bot_data.get("services")
+    chat = update.effective_chat
+    if not isinstance(services, Services) or chat is None or chat.type != "private":
+        return
+    lang = language_of(update, None)
+    screen = Screen(services.views.texts.message(lang, "slow_down"))
+    await application.bot.send_message(chat.id, screen.text, parse_mode="HTML")
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Log the failure without personal data; tell the supporter instead of going silent."""
+    if isinstance(context.error, ReplyDropped):
+        return  # counted and logged by the budget; an apology would be later still
     log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

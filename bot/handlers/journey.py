@@ -115,10 +115,13 @@ async def menu_screen(
     )
 
 
-async def send_menu(update: Update, context: BotContext, lang: Lang) -> None:
-    """The menu as a new message (after a note about an outdated button)."""
+async def send_menu(
+    update: Update, context: BotContext, lang: Lang, *, note: str | None = None
+) -> None:
+    """The menu as a new message, under `note` if given (why it came: an outdated button)."""
     supporter, _ = await load_supporter(update, context)
-    await send(update, context, await menu_screen(context, lang, supporter))
+    screen = await menu_screen(context, lang, supporter)
+    await send(update, context, screen if note is None else screen.after(note))
 
 
 async def show_menu(update: Update, context: BotContext, args: tuple[str, ...]) -> None:

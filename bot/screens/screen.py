@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.content.limits import MAX_COPY_TEXT
+from bot.content.limits import MAX_COPY_TEXT, MAX_MESSAGE
 from bot.content.models import Channel
 from bot.screens.callbacks import Action, pack
 
@@ -34,6 +34,17 @@ class Screen:
     def markup(self) -> InlineKeyboardMarkup | None:
         """The keyboard as Telegram wants it, or None for a message without buttons."""
         return InlineKeyboardMarkup(self.keyboard) if self.keyboard else None
+
+    def after(self, note: str) -> Screen:
+        """This screen with a note above it, as one message (one message per answer, not two).
+
+        Where the two would not fit in one Telegram message, the screen alone: the note only
+        explains why the screen came.
+        """
+        text = f"{note}\n\n{self.text}"
+        if len(text) > MAX_MESSAGE:  # HTML is never shorter than what Telegram counts
+            return self
+        return Screen(text, self.keyboard)
 
 
 def channel_key(channel: Channel | str) -> str:

@@ -13,9 +13,12 @@ directly bypasses it.
   handlers finished, so a crash in between handles it again (at least once), which is safe
   because recording an action is idempotent in the database.  See `HandledLog` for why this
   costs almost no database work in steady state.
-* **Not in floods.** A per-sender token bucket (5 per second, bursts of 10): over it, messages
+* **Not in floods.** A per-sender token bucket (1 per second, bursts of 8): over it, messages
   are dropped and button taps are answered without text (or Telegram shows a spinner) but not
-  handled.  The bucket is consulted in the sender's turn, after the duplicate check, so updates
+  handled; the first time in a flood, the sender is told once that the bot slows down for
+  them (`on_flood`).  With the budget's one message a second per chat
+  (`bot.telegram.budget`), a flooding supporter gets at most about 60 replies a minute.
+  The bucket is consulted in the sender's turn, after the duplicate check, so updates
   Telegram re-delivers after a crash cost nothing.  One sender can also have at most
   `max_queued_per_sender` updates waiting, so a flood cannot take the slots others need.
 * **Not from channels or bots.** Channel posts and updates sent by bots are ignored.
@@ -77,9 +80,9 @@ class UpdateProcessor(BaseUpdateProcessor):
         self,
         max_concurrent_updates: int = 256,
         *,
-        rate: float = 5.0,
-        burst: int = 10,
-        max_queued_per_sender: int = 20,
+        rate: float = 1.0,
+        burst: int = 8,
+        max_queued_per_sender: int = 8,
         registry: Metrics = metrics,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -97,6 +100,8 @@ class UpdateProcessor(BaseUpdateProcessor):
         self._now: Callable[[], datetime] | None = None
         self._throttled_since_log = 0
         self._next_log = 0.0
+        #: Tells a flooding sender, once per flood, that the bot is slowing down for them.
+        self.on_flood: Callable[[Update], Awaitable[None]] | None = None
 
     def attach(self, application: AnyApplication) -> None:
         """Give the processor its application (for its error handler); call once after build."""
@@ -224,6 +229,13 @@ class UpdateProcessor(BaseUpdateProcessor):
                 await query.answer()
             except TelegramError as error:
                 log.info("could not answer a throttled button (%s)", type(error).__name__)
+        sender = _sender(update)
+        if self.on_flood is not None and sender is not None and self.buckets.first_refusal(sender):
+            self.metrics.flood_notices.inc()
+            try:
+                await self.on_flood(update)
+            except TelegramError as error:
+                log.info("could not tell a flooding sender (%s)", type(error).__name__)
 
     async def _count_failure(self, update: object, context: AnyContext) -> None:
         """Error handler: count updates whose handler raised (polling errors are not ours)."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 class _Bucket:
     tokens: float
     stamp: float
+    warned: bool = False  # told about the flood since the bucket was last full
 
 
 class TokenBuckets:
@@ -38,9 +39,21 @@ class TokenBuckets:
         else:
             bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
             bucket.stamp = now
+            if bucket.tokens >= self.burst:
+                bucket.warned = False  # the flood is over; a new one is told again
         if bucket.tokens < 1.0:
             return False
         bucket.tokens -= 1.0
+        return True
+
+    def first_refusal(self, key: int) -> bool:
+        """True once per flood: whether `key` should be told that the bot slows down for it."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket(0.0, self._clock())
+        if bucket.warned:
+            return False
+        bucket.warned = True
         return True
 
     def __len__(self) -> int:
