@@ -34,6 +34,7 @@ from bot.content.models import Content
 from bot.core.clock import Clock, system_clock
 from bot.handlers.common import BotApplication
 from bot.settings import Settings
+from bot.telegram.inbox import UpdateInbox
 from bot.telegram.processor import UpdateProcessor
 from bot.telegram.webhook import WebServer
 
@@ -200,11 +201,13 @@ class Runner:
         url = self.settings.webhook_url
         secret = self.settings.webhook_secret
         assert url is not None and secret is not None  # Settings require both together
+        inbox = app.bot_data.get("inbox")
         return WebServer(
             app,
             partial(health, app),
             webhook_path=urlsplit(url).path or "/",
             secret=secret.get_secret_value(),
+            keep=inbox.keep if isinstance(inbox, UpdateInbox) else None,
         )
 
     async def _set_webhook(self, app: BotApplication) -> None:

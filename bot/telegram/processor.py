@@ -132,6 +132,7 @@ class UpdateProcessor(BaseUpdateProcessor):
         if reason is not None:
             self.metrics.updates_ignored.inc(label=reason)
             _discard(coroutine)
+            await self._done(update)
             return
         update_id = update.update_id
         if update_id in self._in_flight:  # the same update twice at once (a webhook retry)
@@ -182,6 +183,7 @@ class UpdateProcessor(BaseUpdateProcessor):
         if handled is not None and await handled.seen(update.update_id):
             self.metrics.updates_duplicate.inc()
             _discard(coroutine)
+            await self._done(update)  # recorded already; this only clears a stray inbox row
             return
         if sender is not None and not self.buckets.take(sender):
             await self._throttle(update, coroutine)
@@ -193,10 +195,15 @@ class UpdateProcessor(BaseUpdateProcessor):
         finally:
             self.metrics.updates_in_flight.dec()
             self.metrics.updates.inc()
-            if handled is not None:
-                await handled.mark(update.update_id)
-                await self._prune()
+            await self._done(update)
             self.metrics.update_seconds.observe(time.perf_counter() - started)
+
+    async def _done(self, update: Update) -> None:
+        """Record the update as handled (which also deletes it from the inbox)."""
+        handled = self._handled
+        if handled is not None:
+            await handled.mark(update.update_id)
+            await self._prune()
 
     async def _prune(self) -> None:
         """Forget ids older than Telegram keeps updates, once an hour."""
@@ -224,6 +231,7 @@ class UpdateProcessor(BaseUpdateProcessor):
                 await query.answer()
             except TelegramError as error:
                 log.info("could not answer a throttled button (%s)", type(error).__name__)
+        await self._done(update)  # dropped for good: not handled again after a restart
 
     async def _count_failure(self, update: object, context: AnyContext) -> None:
         """Error handler: count updates whose handler raised (polling errors are not ours)."""

@@ -19,7 +19,8 @@ carries the bot token.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Final
 from urllib.parse import quote_plus
@@ -67,6 +68,11 @@ class AiohttpRequest(BaseRequest):
 
     `on_send`, if given, is called with the Bot API method name just before each request
     (the application uses it to share one rate budget with the broadcast engine).
+
+    `on_updates`, if given, is awaited with the `result` list of every successful getUpdates
+    before the body is returned: python-telegram-bot confirms those updates to Telegram only
+    with the next getUpdates, so what the callback stored is safe from then on.  If it raises,
+    the request fails (PTB retries it with the same offset: Telegram sends them again).
     """
 
     def __init__(
@@ -78,6 +84,7 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
         on_send: Callable[[str], None] | None = None,
+        on_updates: Callable[[list[object]], Awaitable[None]] | None = None,
     ) -> None:
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
@@ -86,6 +93,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._on_send = on_send
+        self._on_updates = on_updates
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -179,7 +187,16 @@ class AiohttpRequest(BaseRequest):
             raise failure
         if status == _GATEWAY_TIMEOUT:
             raise TimedOut("Gateway Timeout (504)")
+        if self._on_updates is not None and status == 200 and url.endswith("/getUpdates"):
+            await self._on_updates(_updates_in(body))
         return status, body
+
+
+def _updates_in(body: bytes) -> list[object]:
+    """The updates of a getUpdates answer (none if it is not a successful one)."""
+    answer = json.loads(body)
+    result = answer.get("result") if isinstance(answer, dict) and answer.get("ok") else None
+    return result if isinstance(result, list) else []
 
 
 def _reason(error: aiohttp.ClientConnectorError) -> str:
