@@ -8,15 +8,19 @@ directly bypasses it.
   `max_concurrent_updates`); one supporter's updates wait for each other, so typing a name and
   then tapping a button is handled in that order.  The order is the queue's: nothing awaits
   between taking an update and queueing on its sender's lock, and asyncio's locks are FIFO.
-* **Once.** Telegram re-delivers updates after a crash (polling: the offset was not confirmed;
-  webhook: no 200).  An update id already handled is skipped; the id is recorded after the
-  handlers finished, so a crash in between handles it again (at least once), which is safe
-  because recording an action is idempotent in the database.  See `HandledLog` for why this
-  costs almost no database work in steady state.
+* **Once.** Telegram does not re-deliver an update once it was confirmed, and PTB confirms
+  before handling, so every update is kept in the inbox first (`bot.telegram.inbox`) and, after
+  a crash, handled again from there at start-up; Telegram also sends again what a crash left
+  unconfirmed.  An update id already handled is skipped; the id is recorded after the handlers
+  finished, in the transaction that deletes it from the inbox, so a crash in between handles it
+  again, which is safe because recording an action is idempotent in the database: exactly
+  once in effect.  Every update ends recorded, handled or not (ignored, throttled, a
+  duplicate), or the inbox would hand it back after each restart.  See `HandledLog` for why
+  this costs almost no database work in steady state.
 * **Not in floods.** A per-sender token bucket (5 per second, bursts of 10): over it, messages
   are dropped and button taps are answered without text (or Telegram shows a spinner) but not
   handled.  The bucket is consulted in the sender's turn, after the duplicate check, so updates
-  Telegram re-delivers after a crash cost nothing.  One sender can also have at most
+  re-delivered after a crash cost nothing.  One sender can also have at most
   `max_queued_per_sender` updates waiting, so a flood cannot take the slots others need.
 * **Not from channels or bots.** Channel posts and updates sent by bots are ignored.
 """
