@@ -10,12 +10,15 @@ polling, against the fake Bot API) with an update in flight and never re-deliver
 
 from __future__ import annotations
 
+import binascii
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from cryptography.exceptions import InvalidTag
 
 from bot.content.models import Content
 from bot.core.crypto import Vault, generate_secret
@@ -24,7 +27,7 @@ from bot.telegram.inbox import MAX_STARTS
 from faketelegram import FakeTelegram
 from tests.harness import SECRET_KEY, MutableClock
 from tests.test_crash import CASE, BotProcess, answered, future_content, wait_for
-from tests.test_deleted_means_gone import raw_files
+from tests.test_deleted_means_gone import _TOKEN, raw_files
 from tests.test_processor import Polling, forget_stale_polls, wait_until
 from tests.test_webhook import Webhook, webhook_runner
 
@@ -186,3 +189,36 @@ async def test_rotate_key_moves_the_kept_updates_to_the_new_key(tmp_path: Path) 
     finally:
         await storage.close()
     assert kept.updates == [(12, '{"update_id": 12}')]
+
+
+async def test_after_forget_no_kept_update_of_the_supporter_opens_even_with_the_key(
+    fake: FakeTelegram, tmp_path: Path, content: Content, clock: MutableClock
+) -> None:
+    bot = Polling(fake, tmp_path / "bot.sqlite3", content, clock)
+    await bot.start()
+    try:
+        ann = bot.user(840_001, "Qwertyzhana")
+        await ann.send("/start")
+        await wait_until(lambda: ann.last is not None)
+        assert ann.last is not None
+        await ann.click_data(TAP, ann.last.message_id)  # something to forget
+        await wait_until(lambda: fake.unanswered_callbacks() == [])
+        await ann.send("/forget")
+        asked = "Delete everything we store about you"
+        await wait_until(lambda: any(asked in (m.text or "") for m in ann.messages))
+        await ann.click("Yes, delete everything")
+        gone = "everything we stored about you is deleted"
+        await wait_until(lambda: any(gone in (m.text or "") for m in ann.messages))
+        await wait_until(lambda: rows(bot.database, "SELECT * FROM inbox") == [])
+    finally:
+        await bot.stop()
+    # As someone who seized the server with the key would look: every sealed-looking token
+    # in the files, tried as each of the supporter's updates.
+    raw = raw_files(bot.database)
+    owners = [str(update["update_id"]) for update in bot.pushed]
+    found = []
+    for token in set(_TOKEN.findall(raw)):
+        for owner in owners:
+            with contextlib.suppress(InvalidTag, ValueError, binascii.Error):
+                found.append(VAULT.open(token.decode(), "inbox", owner))
+    assert found == []
