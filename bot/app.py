@@ -40,6 +40,7 @@ from bot.importer.writing import recover_cases
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.telegram.budget import SendBudget
+from bot.telegram.inbox import UpdateInbox
 from bot.telegram.processor import UpdateProcessor
 from bot.telegram.request import AiohttpRequest
 
@@ -102,11 +103,13 @@ def build_application(
     if budget is None:
         budget = SendBudget(paid_rate=settings.paid_broadcast_rate)
     processor = UpdateProcessor()
+    # Every update is stored before Telegram is told it arrived, and deleted once handled.
+    inbox = UpdateInbox()
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
         .request(AiohttpRequest(connection_pool_size=256, budget=budget))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, on_updates=inbox.keep))
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
         .context_types(ContextTypes(context=BotContext))
@@ -120,6 +123,7 @@ def build_application(
     processor.attach(application)
     processor.on_flood = partial(fallback.flood_notice, application)
     application.bot_data["pending_services"] = (settings, content, clock, budget)
+    application.bot_data["inbox"] = inbox
     application.bot_data["campaign_interval"] = campaign_interval
     private = filters.ChatType.PRIVATE
 
@@ -147,7 +151,7 @@ def build_application(
 
 
 async def start_services(application: BotApplication) -> None:
-    """Open the database, learn the bot's username, publish the command menu."""
+    """Open the database, queue the updates a killed process left, publish the command menu."""
     settings, content, clock, budget = application.bot_data.pop("pending_services")
     storage = await Storage.open(settings.database, Vault(settings.secret_key.get_secret_value()))
     services = Services(settings=settings, storage=storage, content=content, clock=clock)
@@ -157,6 +161,11 @@ async def start_services(application: BotApplication) -> None:
     processor = application.update_processor
     if isinstance(processor, UpdateProcessor):
         processor.remember_in(storage.handled_updates, services.now)
+    inbox = application.bot_data.get("inbox")
+    if isinstance(inbox, UpdateInbox):
+        inbox.open(storage.inbox)
+        # Before any update is taken: what a killed process was handling goes first.
+        await inbox.replay(application)
     services.delivery = Delivery(
         storage.outbox,
         build_delivery_bot(token, settings.api_url),
@@ -194,6 +203,9 @@ async def stop_services(application: BotApplication) -> None:
         processor = application.update_processor
         if isinstance(processor, UpdateProcessor):
             processor.remember_in(None, services.now)
+        inbox = application.bot_data.get("inbox")
+        if isinstance(inbox, UpdateInbox):
+            inbox.open(None)
         await services.storage.close()
 
 

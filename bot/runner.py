@@ -5,13 +5,15 @@ that one process serves the webhook, `/healthz` and `/metrics` on one port, and 
 happens in an order that loses nothing:
 
 1. stop taking updates (close the HTTP server; stop polling, which confirms the fetched
-   updates to Telegram: they are all in the application's queue by then);
+   updates to Telegram: they are all in the application's queue, and in the inbox, by then);
 2. `Application.stop()`: handles every queued update and waits for the ones in flight;
 3. `stop_services`: pauses broadcasts (they resume after a restart), closes the database;
 4. `Application.shutdown()`.
 
 SIGTERM (`docker stop`) and SIGINT (Ctrl-C) start that sequence; a second signal kills the
-process at once (the database survives that too: see README, "Storage").
+process at once (the database survives that too: see README, "Storage"), and the updates it
+was handling are handled at the next start, from the inbox (`bot.telegram.inbox`), queued by
+`start_services` before polling or the webhook takes new ones.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from bot.content.models import Content
 from bot.core.clock import Clock, system_clock
 from bot.handlers.common import BotApplication
 from bot.settings import Settings
+from bot.telegram.inbox import UpdateInbox
 from bot.telegram.processor import UpdateProcessor
 from bot.telegram.webhook import WebServer
 
@@ -200,11 +203,13 @@ class Runner:
         url = self.settings.webhook_url
         secret = self.settings.webhook_secret
         assert url is not None and secret is not None  # Settings require both together
+        inbox = app.bot_data.get("inbox")
         return WebServer(
             app,
             partial(health, app),
             webhook_path=urlsplit(url).path or "/",
             secret=secret.get_secret_value(),
+            keep=inbox.keep if isinstance(inbox, UpdateInbox) else None,
         )
 
     async def _set_webhook(self, app: BotApplication) -> None:

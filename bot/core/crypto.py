@@ -28,7 +28,7 @@ _NONCE = 12
 #: grows in steps of the last size.
 PADDED_SIZES: Final = (64, 256, 1024)
 #: Every column the bot seals (the associated data names one of them).
-SEALED_COLUMNS: Final = ("chat_id", "sign_name", "sign_city", "pending", "report_to")
+SEALED_COLUMNS: Final = ("chat_id", "sign_name", "sign_city", "pending", "report_to", "inbox")
 
 
 def _derive(secret: bytes, purpose: bytes) -> bytes:

@@ -59,5 +59,5 @@ async def confirm_forget(update: Update, context: BotContext, args: tuple[str, .
         await show(update, context, views.note(lang, "forget_cancelled"))
         return
     assert update.effective_user is not None
-    existed = await context.services.storage.forget(update.effective_user.id)
+    existed = await context.services.storage.forget(update.effective_user.id, update.update_id)
     await show(update, context, views.note(lang, "forgotten" if existed else "nothing_to_forget"))

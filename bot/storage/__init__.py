@@ -15,6 +15,7 @@ from bot.core.crypto import Vault
 from bot.storage.audiences import Audiences
 from bot.storage.authoring import Authoring
 from bot.storage.database import Database
+from bot.storage.inbox import Inbox, Kept
 from bot.storage.keys import AlreadyRotated, KeyMismatch, RotationFailed, rotate, verify_key
 from bot.storage.outbox import Outbox
 from bot.storage.stats import Stats
@@ -31,6 +32,8 @@ from bot.storage.updates import HandledUpdates
 __all__ = [
     "ActionRecord",
     "AlreadyRotated",
+    "Inbox",
+    "Kept",
     "KeyMismatch",
     "Pending",
     "PendingStep",
@@ -51,6 +54,7 @@ class Storage(Supporters):
         self.stats = Stats(database)
         self.outbox = Outbox(database)
         self.handled_updates = HandledUpdates(database)
+        self.inbox = Inbox(database)
 
     @classmethod
     async def open(cls, path: Path, vault: Vault, *, check_key: bool = True) -> Storage:

@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidTag
 
 from bot.core.crypto import Vault
 from bot.storage.database import Database
+from bot.storage.inbox import COLUMN as INBOX_COLUMN
 
 _FINGERPRINT = "key_fingerprint"
 _WRONG_KEY = (
@@ -165,6 +166,7 @@ async def rotate(database: Database, old: Vault, new: Vault, organizers: Iterabl
                     )
         keys |= {old.user_key(user_id): new.user_key(user_id) for user_id in organizers}
         await _move_organizers(db, old, new, keys, bound=bound)
+        await _move_inbox(db, old, new)
         await _set_fingerprint(db, new)
     await database.scrub()
     return moved
@@ -285,6 +287,25 @@ async def _move_organizers(
         await db.execute(
             "UPDATE deliveries SET created_by = ?, report_to = ? WHERE id = ?",
             (owner, new.seal_optional(target, "report_to", owner) if owner else None, delivery_id),
+        )
+
+
+async def _move_inbox(db: aiosqlite.Connection, old: Vault, new: Vault) -> None:
+    """Re-seal the updates a stopped bot left unhandled; one that does not open is dropped.
+
+    The inbox is newer than fingerprints, so its values are always bound to their update id.
+    """
+    rows = await db.execute_fetchall("SELECT update_id, payload FROM inbox")
+    for update_id, payload in rows:
+        owner = str(update_id)
+        try:
+            raw = old.open(payload, INBOX_COLUMN, owner)
+        except (InvalidTag, ValueError):
+            await db.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
+            continue
+        await db.execute(
+            "UPDATE inbox SET payload = ? WHERE update_id = ?",
+            (new.seal(raw, INBOX_COLUMN, owner), update_id),
         )
 
 

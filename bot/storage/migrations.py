@@ -226,3 +226,22 @@ MIGRATIONS.append(
         """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        12,
+        "the inbox: updates kept until handled, so a crash after Telegram forgot them loses none",
+        """
+        -- Telegram forgets an update once the bot confirms it, before it is handled. Each one
+        -- is kept here from before that confirmation until its handlers finish, then deleted
+        -- (in the transaction that records it in handled_updates). The raw update holds names,
+        -- ids and typed text: `payload` is sealed (column "inbox", owner: the update id).
+        -- `starts`: how many processes took it; at start-up, one tried too often is given up.
+        CREATE TABLE inbox (
+            update_id   INTEGER PRIMARY KEY,
+            payload     TEXT NOT NULL,
+            starts      INTEGER NOT NULL
+        )
+        """,
+    )
+)

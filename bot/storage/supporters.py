@@ -338,17 +338,21 @@ class Supporters:
         sealed = self._vault.seal_optional(_dump_pending(pending), "pending", key)
         await self._upsert(user_id, now, pending=sealed)
 
-    async def forget(self, user_id: int) -> bool:
+    async def forget(self, user_id: int, update_id: int | None = None) -> bool:
         """Delete everything about this user; anonymous totals stay. True if anything existed.
 
         Their actions, cases followed and letter languages go with them (ON DELETE CASCADE),
         and, if they are an organizer, who sent a broadcast and where its progress was shown.
-        The WAL is then emptied, so that the deleted rows survive in no file.
+        `update_id`, the update asking for this, leaves the inbox now rather than once handled:
+        it holds their id and name, and the WAL is then emptied (so that the deleted rows
+        survive in no file), which would copy it, still live, into the database file.
         """
         key = self._key(user_id)
         async with self._transaction() as db:
             cursor = await db.execute("DELETE FROM users WHERE user_key = ?", (key,))
             deleted = cursor.rowcount
+            if update_id is not None:
+                await db.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
             await db.execute(
                 "UPDATE deliveries SET created_by = NULL, report_to = NULL WHERE created_by = ?",
                 (key,),

@@ -1,4 +1,5 @@
-"""Update ids already handled: Telegram re-delivers updates after a crash or a timeout."""
+"""Update ids already handled: Telegram re-delivers updates after a crash or a timeout, and the
+inbox hands back, at start-up, the updates a killed process was handling."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ class HandledUpdates:
 
     def __init__(self, database: Database) -> None:
         self._db = database.connection
-        self._write = database.write
+        self._database = database
 
     async def seen(self, update_id: int) -> bool:
         """Whether this update was already handled."""
@@ -33,15 +34,24 @@ class HandledUpdates:
         await self.mark_many([update_id], now)
 
     async def mark_many(self, update_ids: Sequence[int], now: datetime) -> None:
-        """Record several updates as handled in one statement (one commit for all)."""
-        await self._write(
-            "INSERT INTO handled_updates (update_id, handled_at)"
-            " SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
-            (iso(now), json.dumps([int(update_id) for update_id in update_ids])),
-        )
+        """Record several updates as handled and delete them from the inbox: one commit.
+
+        One transaction, so that an update is in the inbox or recorded as handled, never
+        neither (lost after a crash) nor both (handled again at start-up).
+        """
+        ids = json.dumps([int(update_id) for update_id in update_ids])
+        async with self._database.transaction() as db:
+            await db.execute(
+                "INSERT INTO handled_updates (update_id, handled_at)"
+                " SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+                (iso(now), ids),
+            )
+            await db.execute(
+                "DELETE FROM inbox WHERE update_id IN (SELECT value FROM json_each(?))", (ids,)
+            )
 
     async def prune(self, before: datetime) -> int:
         """Forget ids handled before `before`."""
-        return await self._write(
+        return await self._database.write(
             "DELETE FROM handled_updates WHERE handled_at < ?", (iso(before),)
         )

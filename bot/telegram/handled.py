@@ -1,4 +1,8 @@
-"""Which updates were handled already, so one Telegram re-delivers after a crash is skipped."""
+"""Which updates were handled already, so one handled again after a crash is skipped.
+
+After a crash an update comes back from Telegram (it was not confirmed yet) or from the inbox
+(it was); recording it as handled also deletes it from the inbox (`HandledUpdates.mark_many`).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ class HandledLog:
     Telegram numbers updates in increasing order, so an id above the highest one recorded when
     the process started cannot have been handled before: only ids at or below it (re-deliveries
     after a restart) are looked up in the database.  Ids are written in groups: the updates
-    that finish while one write is in progress share the next transaction, so a busy bot does
-    not queue one write transaction per update behind the supporters' own writes.
+    that finish while one write is in progress share the next transaction (which also deletes
+    them from the inbox), so a busy bot does not queue one write transaction per update behind
+    the supporters' own writes.
     """
 
     def __init__(

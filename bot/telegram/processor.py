@@ -8,18 +8,22 @@ directly bypasses it.
   `max_concurrent_updates`); one supporter's updates wait for each other, so typing a name and
   then tapping a button is handled in that order.  The order is the queue's: nothing awaits
   between taking an update and queueing on its sender's lock, and asyncio's locks are FIFO.
-* **Once.** Telegram re-delivers updates after a crash (polling: the offset was not confirmed;
-  webhook: no 200).  An update id already handled is skipped; the id is recorded after the
-  handlers finished, so a crash in between handles it again (at least once), which is safe
-  because recording an action is idempotent in the database.  See `HandledLog` for why this
-  costs almost no database work in steady state.
+* **Once.** Telegram does not re-deliver an update once it was confirmed, and PTB confirms
+  before handling, so every update is kept in the inbox first (`bot.telegram.inbox`) and, after
+  a crash, handled again from there at start-up; Telegram also sends again what a crash left
+  unconfirmed.  An update id already handled is skipped; the id is recorded after the handlers
+  finished, in the transaction that deletes it from the inbox, so a crash in between handles it
+  again, which is safe because recording an action is idempotent in the database: exactly
+  once in effect.  Every update ends recorded, handled or not (ignored, throttled, a
+  duplicate), or the inbox would hand it back after each restart.  See `HandledLog` for why
+  this costs almost no database work in steady state.
 * **Not in floods.** A per-sender token bucket (1 per second, bursts of 8): over it, messages
   are dropped and button taps are answered without text (or Telegram shows a spinner) but not
   handled; the first time in a flood, the sender is told once that the bot slows down for
   them (`on_flood`).  With the budget's one message a second per chat
   (`bot.telegram.budget`), a flooding supporter gets at most about 60 replies a minute.
   The bucket is consulted in the sender's turn, after the duplicate check, so updates
-  Telegram re-delivers after a crash cost nothing.  One sender can also have at most
+  re-delivered after a crash cost nothing.  One sender can also have at most
   `max_queued_per_sender` updates waiting, so a flood cannot take the slots others need.
 * **Not from channels or bots.** Channel posts and updates sent by bots are ignored.
 """
@@ -137,6 +141,7 @@ class UpdateProcessor(BaseUpdateProcessor):
         if reason is not None:
             self.metrics.updates_ignored.inc(label=reason)
             _discard(coroutine)
+            await self._done(update)
             return
         update_id = update.update_id
         if update_id in self._in_flight:  # the same update twice at once (a webhook retry)
@@ -187,6 +192,7 @@ class UpdateProcessor(BaseUpdateProcessor):
         if handled is not None and await handled.seen(update.update_id):
             self.metrics.updates_duplicate.inc()
             _discard(coroutine)
+            await self._done(update)  # recorded already; this only clears a stray inbox row
             return
         if sender is not None and not self.buckets.take(sender):
             await self._throttle(update, coroutine)
@@ -198,10 +204,15 @@ class UpdateProcessor(BaseUpdateProcessor):
         finally:
             self.metrics.updates_in_flight.dec()
             self.metrics.updates.inc()
-            if handled is not None:
-                await handled.mark(update.update_id)
-                await self._prune()
+            await self._done(update)
             self.metrics.update_seconds.observe(time.perf_counter() - started)
+
+    async def _done(self, update: Update) -> None:
+        """Record the update as handled (which also deletes it from the inbox)."""
+        handled = self._handled
+        if handled is not None:
+            await handled.mark(update.update_id)
+            await self._prune()
 
     async def _prune(self) -> None:
         """Forget ids older than Telegram keeps updates, once an hour."""
@@ -236,6 +247,7 @@ class UpdateProcessor(BaseUpdateProcessor):
                 await self.on_flood(update)
             except TelegramError as error:
                 log.info("could not tell a flooding sender (%s)", type(error).__name__)
+        await self._done(update)  # dropped for good: not handled again after a restart
 
     async def _count_failure(self, update: object, context: AnyContext) -> None:
         """Error handler: count updates whose handler raised (polling errors are not ours)."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Final
 from urllib.parse import quote_plus
@@ -79,6 +79,11 @@ class AiohttpRequest(BaseRequest):
     message first waits for a slot in Telegram's rate (`SendBudget.reply`), shared with the
     broadcast engine; a 429 pauses the budget for its `retry_after` and the request is sent
     again, until the reply would be too late (`ReplyDropped`).
+
+    `on_updates`, if given, is awaited with the `result` list of every successful getUpdates
+    before the body is returned: python-telegram-bot confirms those updates to Telegram only
+    with the next getUpdates, so what the callback stored is safe from then on.  If it raises,
+    the request fails (PTB retries it with the same offset: Telegram sends them again).
     """
 
     def __init__(
@@ -91,6 +96,7 @@ class AiohttpRequest(BaseRequest):
         media_write_timeout: float | None = 20.0,
         on_send: Callable[[str], None] | None = None,
         budget: SendBudget | None = None,
+        on_updates: Callable[[list[object]], Awaitable[None]] | None = None,
     ) -> None:
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
@@ -100,6 +106,7 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         self._on_send = on_send
         self._budget = budget
+        self._on_updates = on_updates
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -229,6 +236,8 @@ class AiohttpRequest(BaseRequest):
             raise failure
         if status == _GATEWAY_TIMEOUT:
             raise TimedOut("Gateway Timeout (504)")
+        if self._on_updates is not None and status == 200 and url.endswith("/getUpdates"):
+            await self._on_updates(_updates_in(body))
         return status, body
 
 
@@ -247,6 +256,13 @@ def _retry_after(body: bytes) -> float:
     except (ValueError, KeyError, TypeError):
         return 1.0
     return float(value) if isinstance(value, (int, float)) and value >= 0 else 1.0
+
+
+def _updates_in(body: bytes) -> list[object]:
+    """The updates of a getUpdates answer (none if it is not a successful one)."""
+    answer = json.loads(body)
+    result = answer.get("result") if isinstance(answer, dict) and answer.get("ok") else None
+    return result if isinstance(result, list) else []
 
 
 def _reason(error: aiohttp.ClientConnectorError) -> str:

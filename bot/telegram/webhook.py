@@ -1,9 +1,12 @@
 """The bot's own HTTP server: Telegram's webhook, `/healthz` and `/metrics`.
 
 In webhook mode Telegram POSTs each update to the path of `BOT_WEBHOOK_URL` (behind a TLS
-reverse proxy) with the secret in `X-Telegram-Bot-Api-Secret-Token`; the update is queued for
-the application and answered 200 at once, so a slow handler never makes Telegram wait.  In
-polling mode the same server answers only `/healthz` (Docker's HEALTHCHECK) and `/metrics`.
+reverse proxy) with the secret in `X-Telegram-Bot-Api-Secret-Token`; the update is stored in
+the inbox (`keep`), queued for the application and answered 200 at once, so a slow handler
+never makes Telegram wait.  The 200 makes Telegram forget the update: it is stored first, so a
+crash before it is handled does not lose it (`bot.telegram.inbox`); if it cannot be stored,
+the answer is 503 and Telegram sends it again later.  In polling mode the same server answers
+only `/healthz` (Docker's HEALTHCHECK) and `/metrics`.
 
 `/healthz` and `/metrics` say nothing about supporters; still, the reverse proxy should forward
 only the webhook path (see docs/deployment.md).
@@ -16,7 +19,7 @@ import hmac
 import json
 import logging
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
 from aiohttp import web
@@ -37,6 +40,8 @@ _METRICS_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
 
 #: What `/healthz` reports: healthy or not, and a few words per part (never personal data).
 Health = Callable[[], Awaitable[tuple[bool, dict[str, str]]]]
+#: Stores updates (decoded JSON) durably before they are acknowledged; raises if it cannot.
+Keep = Callable[[Sequence[object]], Awaitable[None]]
 
 
 class WebServer:
@@ -49,6 +54,7 @@ class WebServer:
         *,
         webhook_path: str | None = None,
         secret: str | None = None,
+        keep: Keep | None = None,
         registry: Metrics = metrics,
     ) -> None:
         if webhook_path is not None and not secret:
@@ -57,6 +63,7 @@ class WebServer:
         self.health = health
         self.webhook_path = webhook_path
         self._secret = (secret or "").encode()
+        self._keep = keep
         self.metrics = registry
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -127,6 +134,12 @@ class WebServer:
         if not self.application.running:
             # Shutting down: Telegram retries later, after the restart.
             return web.Response(status=503, text="stopping")
+        if self._keep is not None:
+            try:
+                await self._keep([data])
+            except Exception as error:  # not stored: Telegram must send it again
+                log.warning("webhook: update not stored (%s)", type(error).__name__)
+                return web.Response(status=503, text="not stored")
         await self.application.update_queue.put(update)
         return web.Response(status=200)
 
