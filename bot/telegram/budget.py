@@ -5,15 +5,21 @@ broadcasts) and about one a second to one chat; above that it answers 429.  Repl
 broadcasts, reminders and the organizer's progress edits all spend that one budget, so they
 all ask this scheduler for a slot before their request leaves:
 
-* **No second holds more than the rate.**  A slot counts from when its request leaves until
-  one second after Telegram can have seen it: one second after the answer came back (a
-  certain bound: Telegram saw the request before it answered), or one second plus `jitter`
-  after it left, whichever comes first.  So a send leaves as soon as the window allows, not
-  when the previous answer is back: 100 ms of latency costs a broadcast only `jitter`.
+* **No second holds more than the rate.**  What Telegram counts is when a request arrives,
+  which the bot never sees; it lies between the moment a slot is granted and the moment the
+  answer is back.  A slot counts from its grant until one second after its answer, less the
+  shortest round trip seen lately (`_floor`, less a margin): the request arrived at least a
+  return trip before its answer, and the next one will arrive at least an outward trip after
+  it leaves.  A stall anywhere (this process between grant and write, the network, Telegram)
+  delays the answer, so it only makes the count longer, never too short.  With steady latency
+  a slot counts for about one second whatever the latency: 100 ms of it costs a broadcast
+  about 1 %, not 10 %.  A slot whose answer is late counts at most `slow` seconds more (a slow
+  Telegram must not stop a broadcast).
 * **Replies first, but never all of it.**  A supporter who waits is worse off than a
   broadcast that takes a second longer, so free slots go to waiting replies first, except
-  that a broadcast with work always gets its guaranteed share (`broadcast_share` of the rate):
-  three flooding accounts cannot stop a broadcast.
+  that a broadcast with work always gets its guaranteed share (`broadcast_share` of the rate,
+  a third: replies keep two thirds, so a rush of supporters is answered in time): no number
+  of flooding accounts can stop a broadcast.
 * **Nothing dropped silently.**  A reply over budget waits in a bounded queue (`max_waiting`);
   one that could leave only after `max_wait` seconds (the supporter stopped waiting) is
   dropped with `ReplyDropped`, a metric and a log line.  A 429 pauses every slot for its
@@ -60,8 +66,15 @@ log = logging.getLogger(__name__)
 TELEGRAM_RATE: Final = 30.0
 TELEGRAM_PAID_RATE: Final = 1000.0
 
-#: How far a paced broadcast may fall behind its schedule and catch up (in seconds of sends).
+#: How far a paced broadcast may fall behind its schedule and catch up: seconds, and sends.
 CATCH_UP: Final = 0.1
+CATCH_UP_SENDS: Final = 3
+
+#: Round trips remembered for the shortest one (`SendBudget._floor`), and the margin kept below
+#: it for Telegram's own time to answer.
+ROUND_TRIPS: Final = 256
+ROUND_TRIP_MARGIN: Final = 0.01
+FLOOR_EVERY: Final = 64
 
 
 def counts_toward_limit(method: str) -> bool:
@@ -85,9 +98,10 @@ class ReplyDropped(TelegramError):
 class Slot:
     """One request in the window, until it stops counting against the rate."""
 
-    __slots__ = ("expires", "free", "kind")
+    __slots__ = ("expires", "free", "kind", "left")
 
-    def __init__(self, expires: float, kind: str, free: bool) -> None:
+    def __init__(self, left: float, expires: float, kind: str, free: bool) -> None:
+        self.left = left  # when it was granted (the request leaves right after)
         self.expires = expires
         self.kind = kind  # "reply" or "broadcast"
         self.free = free  # counts against the free rate (not a paid broadcast)
@@ -107,12 +121,12 @@ class SendBudget:
         rate: float = TELEGRAM_RATE,
         *,
         paid_rate: float = TELEGRAM_PAID_RATE,
-        broadcast_share: float = 0.5,
+        broadcast_share: float = 1 / 3,
         chat_rate: float = 1.0,
         chat_burst: int = 10,
         max_wait: float = 30.0,
         max_waiting: int = 2000,
-        jitter: float = 0.03,
+        slow: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
         registry: Metrics = metrics,
     ) -> None:
@@ -125,7 +139,10 @@ class SendBudget:
         self.chat_burst = chat_burst
         self.max_wait = max_wait
         self.max_waiting = max_waiting
-        self._jitter = jitter
+        self._slow = slow
+        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS)
+        self._floor = 0.0  # the shortest recent round trip, less the margin
+        self._answers = 0
         self._clock = clock
         self.metrics = registry
         self._window: deque[Slot] = deque()  # in leaving order
@@ -140,6 +157,7 @@ class SendBudget:
         self._due = -math.inf  # when the broadcast's next evenly spaced send is due
         self._paused_until = -math.inf
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf
         self._chats: dict[int, _ChatBucket] = {}
         self._next_sweep = clock() + 60.0
 
@@ -218,10 +236,12 @@ class SendBudget:
             raise
         if slot is not None:
             now, spacing = self._clock(), 1.0 / rate
+            self._broadcast_active_until = now + 1.0 + spacing
             if now - self._due > 1.0:  # the first send, or the first after a long pause
                 self._due = now + spacing
-            else:
-                self._due = max(self._due, now - CATCH_UP) + spacing
+            else:  # behind schedule: catch up a little, never in a burst
+                self._due = max(self._due, now - min(CATCH_UP, CATCH_UP_SENDS * spacing))
+                self._due += spacing
         return slot
 
     def stop_broadcasts(self) -> None:
@@ -245,8 +265,18 @@ class SendBudget:
         self._grant()
 
     def answered(self, slot: Slot) -> None:
-        """The answer is back: Telegram saw the request by now, so it counts one second more."""
-        slot.expires = min(slot.expires, self._clock() + 1.0)
+        """The answer is back: the slot counts one second more, less the shortest round trip."""
+        now = self._clock()
+        trip = now - slot.left
+        self._round_trips.append(trip)
+        self._answers += 1
+        if self._answers == 1 or self._answers % FLOOR_EVERY == 0:  # it may rise again
+            self._floor = max(0.0, min(self._round_trips) - ROUND_TRIP_MARGIN)
+        else:  # and falls at once: a floor too low is only a little slow, never too fast
+            self._floor = min(self._floor, max(0.0, trip - ROUND_TRIP_MARGIN))
+        slot.expires = min(slot.expires, now + 1.0 - self._floor)
+        if (self._replies or self._broadcast is not None) and slot.expires < self._timer_at:
+            self._arm(slot.expires)  # someone waits: look again when this slot frees
 
     def pause(self, seconds: float) -> None:
         """Grant nothing for `seconds` (Telegram said 429, or it is failing)."""
@@ -265,6 +295,7 @@ class SendBudget:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+            self._timer_at = math.inf
         now = self._clock()
         self._expire(now)
         if now < self._paused_until:
@@ -275,7 +306,8 @@ class SendBudget:
             self._drop_cancelled()
             # While a (free) broadcast is running, replies leave room for its share.
             reserve = 0.0
-            if now < self._broadcast_active_until and not self._broadcast_paid:
+            running = self._broadcast is not None or now < self._broadcast_active_until
+            if running and not self._broadcast_paid:
                 reserve = max(0.0, self.broadcast_share * self.rate - self._broadcast_all)
             reply_room = self._free + reserve < self.rate and len(self._window) < self.paid_rate
             if self._broadcast is not None:
@@ -285,6 +317,8 @@ class SendBudget:
                 under_share = self._broadcast_all < self.broadcast_share * limit
                 if used < limit and (not self._replies or not reply_room or under_share):
                     self._broadcast = None
+                    # It will ask again within a second: replies keep leaving it its share.
+                    self._broadcast_active_until = max(self._broadcast_active_until, now + 1.0)
                     future.set_result(self._take("broadcast", free=not paid, now=now))
                     continue
             if self._replies and reply_room:
@@ -300,7 +334,8 @@ class SendBudget:
 
     def _take(self, kind: str, *, free: bool, now: float) -> Slot:
         """Put a new slot in the window."""
-        slot = Slot(now + 1.0 + self._jitter, kind, free)
+        # Until its answer is back, a slot counts as long as a slow answer may take.
+        slot = Slot(now, now + 1.0 + self._slow, kind, free)
         self._window.append(slot)
         self._free += free
         self._broadcast_all += kind == "broadcast"
@@ -325,6 +360,7 @@ class SendBudget:
             self._timer.cancel()
         loop = asyncio.get_running_loop()
         delay = max(0.0, when - self._clock())
+        self._timer_at = when
         self._timer = loop.call_later(delay, self._grant)
 
     def _drop_cancelled(self) -> None:
