@@ -51,7 +51,6 @@ async def run_journey_bot(api: str, workdir: Path, port: int) -> None:
     from bot.checks.content import load_content
     from bot.runner import Runner
     from bot.settings import Settings
-    from bot.telegram.processor import UpdateProcessor
 
     content_dir = _future_content(workdir)
     settings = Settings(
@@ -62,12 +61,7 @@ async def run_journey_bot(api: str, workdir: Path, port: int) -> None:
         content_dir=content_dir,
         listen_port=port,
     )
-    runner = Runner(settings, load_content(content_dir))
-    app = runner.application
-    # Until bot/app.py wires the processor itself (then this does nothing).
-    if not isinstance(app.update_processor, UpdateProcessor):
-        app._update_processor = UpdateProcessor()  # type: ignore[misc]
-    app.update_processor.attach(app)  # type: ignore[attr-defined]
+    runner = Runner(settings, load_content(content_dir))  # bot/app.py wires the processor
     await runner.start()
     try:
         await _until_sigterm()
