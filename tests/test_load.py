@@ -127,7 +127,8 @@ async def test_a_reply_that_would_leave_too_late_is_dropped_and_counted(
 ) -> None:
     registry = Metrics()
     budget = SendBudget(1, max_wait=0.3, registry=registry)
-    await budget.reply("sendMessage", 1)  # the only slot of this second
+    slot = await budget.reply("sendMessage", 1)  # the only slot of this second
+    budget.answered(slot)  # its answer is back at once (it still counts for a second)
     started = time.monotonic()
     with caplog.at_level(logging.WARNING), pytest.raises(ReplyDropped):
         await budget.reply("sendMessage", 2)
@@ -139,11 +140,27 @@ async def test_a_reply_that_would_leave_too_late_is_dropped_and_counted(
     await asyncio.wait_for(budget.reply("sendMessage", 3), 0.5)
 
 
+async def test_an_unanswered_request_keeps_its_slot_and_only_its_slot() -> None:
+    budget = SendBudget(3)
+    hung = await budget.reply("sendMessage")  # its answer never comes (a stalled Telegram)
+    for _ in range(2):
+        budget.answered(await budget.reply("sendMessage"))
+    # A second later the two answered slots are free again, the hung one is not: it may
+    # still arrive, and arriving late it would count late.
+    await asyncio.sleep(1.05)
+    budget.answered(await asyncio.wait_for(budget.reply("sendMessage"), 0.2))
+    budget.answered(await asyncio.wait_for(budget.reply("sendMessage"), 0.2))
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(budget.reply("sendMessage"), 0.3)
+    assert budget.in_window() == 3
+    budget.answered(hung)  # answered at last: it counts one second from now
+
+
 async def test_one_chat_gets_a_burst_then_about_one_message_a_second() -> None:
     budget = SendBudget(30, chat_burst=3, chat_rate=2.0)
     started = time.monotonic()
     for _ in range(5):
-        await budget.reply("sendMessage", 42)
+        budget.answered(await budget.reply("sendMessage", 42))
     # Three at once, then one every half second.
     assert 0.9 <= time.monotonic() - started < 1.4
     # Edits and other chats are not held back by that chat's pace.

@@ -344,6 +344,7 @@ class Delivery:
                     break
                 if item.delivery_id in self._cancelled:  # cancelled while it waited its turn
                     self._slots.release()
+                    self.budget.release(sent)
                     self._record(item, "cancelled", "cancelled")
                     continue
                 task = asyncio.create_task(self._send(item, sent))

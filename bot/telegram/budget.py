@@ -13,8 +13,9 @@ all ask this scheduler for a slot before their request leaves:
   it leaves.  A stall anywhere (this process between grant and write, the network, Telegram)
   delays the answer, so it only makes the count longer, never too short.  With steady latency
   a slot counts for about one second whatever the latency: 100 ms of it costs a broadcast
-  about 1 %, not 10 %.  A slot whose answer is late counts at most `slow` seconds more (a slow
-  Telegram must not stop a broadcast).
+  about 1 %, not 10 %.  Until its answer is back a slot counts, however long that takes: a
+  slow Telegram slows the broadcast with it, and one request that hangs holds one slot, not
+  the window (slots expire in any order).
 * **Replies first, but never all of it.**  A supporter who waits is worse off than a
   broadcast that takes a second longer, so free slots go to waiting replies first, except
   that a broadcast with work always gets its guaranteed share (`broadcast_share` of the rate,
@@ -37,6 +38,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 import math
 import time
@@ -98,11 +101,12 @@ class ReplyDropped(TelegramError):
 class Slot:
     """One request in the window, until it stops counting against the rate."""
 
-    __slots__ = ("expires", "free", "kind", "left")
+    __slots__ = ("counted", "expires", "free", "kind", "left")
 
     def __init__(self, left: float, expires: float, kind: str, free: bool) -> None:
         self.left = left  # when it was granted (the request leaves right after)
         self.expires = expires
+        self.counted = True  # still in the window
         self.kind = kind  # "reply" or "broadcast"
         self.free = free  # counts against the free rate (not a paid broadcast)
 
@@ -126,7 +130,6 @@ class SendBudget:
         chat_burst: int = 10,
         max_wait: float = 30.0,
         max_waiting: int = 2000,
-        slow: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
         registry: Metrics = metrics,
     ) -> None:
@@ -139,13 +142,16 @@ class SendBudget:
         self.chat_burst = chat_burst
         self.max_wait = max_wait
         self.max_waiting = max_waiting
-        self._slow = slow
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS)
         self._floor = 0.0  # the shortest recent round trip, less the margin
         self._answers = 0
         self._clock = clock
         self.metrics = registry
-        self._window: deque[Slot] = deque()  # in leaving order
+        self._live = 0  # slots that count now, answered or not
+        # When answered slots stop counting: (expiry, tie-breaker, slot); an entry whose expiry
+        # is no longer its slot's is stale and skipped.
+        self._expiries: list[tuple[float, int, Slot]] = []
+        self._order = itertools.count()
         self._free = 0  # slots in the window that count against the free rate
         self._broadcast_all = 0  # slots in the window that are a broadcast's (paid or not)
         self._replies: deque[tuple[asyncio.Future[Slot], str]] = deque()
@@ -232,6 +238,9 @@ class SendBudget:
         except asyncio.CancelledError:
             if self._broadcast is not None and self._broadcast[0] is future:
                 self._broadcast = None
+            granted = future.result() if future.done() and not future.cancelled() else None
+            if granted is not None:
+                self.release(granted)  # granted as the ask was cancelled: never used
             self._grant()
             raise
         if slot is not None:
@@ -260,7 +269,7 @@ class SendBudget:
 
     def release(self, slot: Slot) -> None:
         """A granted slot that was not used: it stops counting now."""
-        slot.expires = -math.inf
+        self._expire_at(slot, -math.inf)
         self._expire(self._clock())
         self._grant()
 
@@ -274,7 +283,7 @@ class SendBudget:
             self._floor = max(0.0, min(self._round_trips) - ROUND_TRIP_MARGIN)
         else:  # and falls at once: a floor too low is only a little slow, never too fast
             self._floor = min(self._floor, max(0.0, trip - ROUND_TRIP_MARGIN))
-        slot.expires = min(slot.expires, now + 1.0 - self._floor)
+        self._expire_at(slot, now + 1.0 - self._floor)
         if (self._replies or self._broadcast is not None) and slot.expires < self._timer_at:
             self._arm(slot.expires)  # someone waits: look again when this slot frees
 
@@ -309,11 +318,11 @@ class SendBudget:
             running = self._broadcast is not None or now < self._broadcast_active_until
             if running and not self._broadcast_paid:
                 reserve = max(0.0, self.broadcast_share * self.rate - self._broadcast_all)
-            reply_room = self._free + reserve < self.rate and len(self._window) < self.paid_rate
+            reply_room = self._free + reserve < self.rate and self._live < self.paid_rate
             if self._broadcast is not None:
                 future, paid = self._broadcast
                 limit = self.paid_rate if paid else self.rate
-                used = len(self._window) if paid else self._free
+                used = self._live if paid else self._free
                 under_share = self._broadcast_all < self.broadcast_share * limit
                 if used < limit and (not self._replies or not reply_room or under_share):
                     self._broadcast = None
@@ -334,34 +343,43 @@ class SendBudget:
 
     def _take(self, kind: str, *, free: bool, now: float) -> Slot:
         """Put a new slot in the window."""
-        # Until its answer is back, a slot counts as long as a slow answer may take.
-        slot = Slot(now, now + 1.0 + self._slow, kind, free)
-        self._window.append(slot)
+        slot = Slot(now, math.inf, kind, free)  # counts until its answer is back, and then some
+        self._live += 1
         self._free += free
         self._broadcast_all += kind == "broadcast"
         return slot
 
+    def _expire_at(self, slot: Slot, when: float) -> None:
+        """The slot stops counting at `when` (only ever earlier than before)."""
+        if when < slot.expires:
+            slot.expires = when
+            heapq.heappush(self._expiries, (when, next(self._order), slot))
+
     def _expire(self, now: float) -> None:
-        # In leaving order: a slot whose answer came back early may be counted a little longer,
-        # behind a slower one; counting too long is the safe side.
-        while self._window and self._window[0].expires <= now:
-            slot = self._window.popleft()
+        expiries = self._expiries
+        while expiries and expiries[0][0] <= now:
+            when, _, slot = heapq.heappop(expiries)
+            if when != slot.expires or not slot.counted:
+                continue  # a stale entry: the slot's expiry was moved earlier since
+            slot.counted = False
+            self._live -= 1
             self._free -= slot.free
             self._broadcast_all -= slot.kind == "broadcast"
 
     def _next_expiry(self) -> float:
-        if not self._window:
-            return self._clock()
-        return self._window[0].expires
+        """When the next slot stops counting (infinity: none is answered yet)."""
+        return self._expiries[0][0] if self._expiries else math.inf
 
     def _arm(self, when: float) -> None:
         """Look again at `when` (the loop's clock is `time.monotonic`, like ours by default)."""
         if self._timer is not None:
             self._timer.cancel()
-        loop = asyncio.get_running_loop()
-        delay = max(0.0, when - self._clock())
+        self._timer = None
         self._timer_at = when
-        self._timer = loop.call_later(delay, self._grant)
+        if when == math.inf:
+            return  # an answer, a new request or a broadcast's ask will look again
+        delay = max(0.0, when - self._clock())
+        self._timer = asyncio.get_running_loop().call_later(delay, self._grant)
 
     def _drop_cancelled(self) -> None:
         while self._replies and self._replies[0][0].done():
