@@ -197,6 +197,30 @@ async def test_a_task_cancelled_while_its_transaction_begins_leaves_no_transacti
         await database.close()
 
 
+async def test_emptying_the_wal_waits_for_a_read_in_progress(tmp_path: Path) -> None:
+    # /forget empties the WAL while other supporters' reads run on the same connection; a
+    # read still stepping through its rows made the checkpoint fail ("database table is
+    # locked") and /forget answer with an error, leaving the deleted rows in the WAL.
+    import asyncio
+
+    from bot.storage.database import Database
+
+    database = await Database.open(tmp_path / "bot.sqlite3", Vault(SECRET_KEY))
+    try:
+        async with database.transaction() as db:
+            for update_id in range(20):
+                await db.execute("INSERT INTO handled_updates VALUES (?, 'x')", (update_id,))
+        async with database.connection.execute("SELECT update_id FROM handled_updates") as rows:
+            assert await rows.fetchone() is not None  # the read is in progress
+            scrubbing = asyncio.create_task(database.scrub())
+            await asyncio.sleep(0.05)
+            assert len(await rows.fetchall()) == 19
+        await asyncio.wait_for(scrubbing, 2)  # done once the read ended, not failed
+        assert (tmp_path / "bot.sqlite3-wal").stat().st_size == 0
+    finally:
+        await database.close()
+
+
 async def test_a_sealed_value_moved_to_another_row_does_not_open(bot: BotUnderTest) -> None:
     # Someone who can write the database but has no key copies a victim's sealed name and
     # city into their own row, hoping /mydata will open it for them.

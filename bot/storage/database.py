@@ -10,12 +10,16 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import aiosqlite
 
 from bot.core.crypto import Vault
 from bot.storage.migrations import MIGRATIONS
+
+#: How often, and how far apart, a checkpoint is tried while another task's read finishes.
+SCRUB_ATTEMPTS: Final = 100
+SCRUB_PAUSE: Final = 0.01
 
 
 def iso(moment: datetime) -> str:
@@ -66,7 +70,16 @@ class Database:
         a checkpoint; TRUNCATE also cuts the file to zero bytes.
         """
         async with self._write_lock:
-            await self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            for attempt in range(SCRUB_ATTEMPTS):
+                try:
+                    await self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    return
+                except sqlite3.OperationalError as error:
+                    # A read of another task still stepping through its rows on this connection
+                    # ("database table is locked"): it ends within milliseconds.
+                    if "locked" not in str(error) or attempt == SCRUB_ATTEMPTS - 1:
+                        raise
+                await asyncio.sleep(SCRUB_PAUSE)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
