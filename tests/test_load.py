@@ -261,3 +261,17 @@ async def test_three_flooding_accounts_do_not_stop_a_broadcast(polling: Polling)
         assert sum("no such command" in text for text in texts) <= 8 + 3
         assert sum("faster than the bot can answer" in text for text in texts) == 1
     await services.delivery.cancel(delivery)
+
+
+async def test_a_flooding_supporter_is_told_once_in_their_language(polling: Polling) -> None:
+    vera = polling.fake.user(9_600_001, "Вера", "ru", deliver=polling._push)
+    for _ in range(20):  # twenty commands in the same instant
+        await vera.send("/nonsense")
+    await wait_until(lambda: metrics.updates_in_flight.value() == 0)
+    await wait_until(lambda: any("быстрее" in (m.text or "") for m in vera.messages))
+    await polling.fake.settle(quiet=0.2)
+    texts = [m.text or "" for m in vera.messages]
+    [notice] = [text for text in texts if "быстрее, чем бот успевает отвечать" in text]
+    assert "несколько секунд" in notice
+    # The burst of eight answered, one message each, in Russian; the rest not answered.
+    assert sum("Такой команды нет" in text for text in texts) == 8, texts

@@ -281,3 +281,16 @@ async def test_handled_ids_are_recorded_in_groups_and_the_highest_is_known(
         assert next(iter(rows))[0] == 4
     finally:
         await storage.close()
+
+
+def test_a_flood_is_told_once_until_it_has_been_over_for_a_minute() -> None:
+    now = [0.0]
+    buckets = TokenBuckets(rate=1.0, burst=8, clock=lambda: now[0])
+    assert buckets.first_refusal(1)
+    assert not buckets.first_refusal(1)
+    assert buckets.first_refusal(2), "another sender's flood is told too"
+    assert buckets.take(1), "being told takes nothing from the sender's bucket"
+    now[0] += 59.0
+    assert not buckets.first_refusal(1)  # still flooding: refused a second ago
+    now[0] += 61.0
+    assert buckets.first_refusal(1)  # quiet for a minute: a new flood is told again

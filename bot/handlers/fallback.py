@@ -78,7 +78,9 @@ async def flood_notice(application: BotApplication, update: Update) -> None:
     chat = update.effective_chat
     if not isinstance(services, Services) or chat is None or chat.type != "private":
         return
-    lang = language_of(update, None)
+    user = update.effective_user
+    supporter = None if user is None else await services.storage.supporter(user.id)
+    lang = language_of(update, supporter)  # the language they chose, as every reply
     screen = Screen(services.views.texts.message(lang, "slow_down"))
     await application.bot.send_message(chat.id, screen.text, parse_mode="HTML")
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
+
+#: Seconds without a refusal after which a flood is over (the next one is told again).
+TELL_AGAIN: Final = 60.0
 
 
 @dataclass
 class _Bucket:
     tokens: float
     stamp: float
-    warned: bool = False  # told about the flood since the bucket was last full
 
 
 class TokenBuckets:
@@ -26,6 +29,7 @@ class TokenBuckets:
         self.burst = burst
         self._clock = clock
         self._buckets: dict[int, _Bucket] = {}
+        self._refused: dict[int, float] = {}  # when each flooding key was last refused
         self._next_sweep = clock() + 60.0
 
     def take(self, key: int) -> bool:
@@ -39,30 +43,31 @@ class TokenBuckets:
         else:
             bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
             bucket.stamp = now
-            if bucket.tokens >= self.burst:
-                bucket.warned = False  # the flood is over; a new one is told again
         if bucket.tokens < 1.0:
             return False
         bucket.tokens -= 1.0
         return True
 
     def first_refusal(self, key: int) -> bool:
-        """True once per flood: whether `key` should be told that the bot slows down for it."""
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = _Bucket(0.0, self._clock())
-        if bucket.warned:
-            return False
-        bucket.warned = True
-        return True
+        """True once per flood: whether `key` should be told that the bot slows down for it.
+
+        A flood is over when `key` was not refused for `TELL_AGAIN` seconds.
+        """
+        now = self._clock()
+        last = self._refused.get(key)
+        self._refused[key] = now
+        return last is None or now - last >= TELL_AGAIN
 
     def __len__(self) -> int:
         return len(self._buckets)
 
     def _sweep(self, now: float) -> None:
-        """Forget buckets that have refilled: they hold nothing a new bucket would not."""
+        """Forget buckets that have refilled, and floods that are over: they hold nothing."""
         full_after = self.burst / self.rate
         self._buckets = {
             key: bucket for key, bucket in self._buckets.items() if now - bucket.stamp < full_after
+        }
+        self._refused = {
+            key: when for key, when in self._refused.items() if now - when < TELL_AGAIN
         }
         self._next_sweep = now + 60.0
