@@ -170,6 +170,19 @@ async def test_one_chat_gets_a_burst_then_about_one_message_a_second() -> None:
     assert time.monotonic() - again < 0.1
 
 
+async def test_a_group_gets_a_few_messages_then_twenty_a_minute() -> None:
+    budget = SendBudget(30, max_wait=1.0, registry=Metrics())
+    group = -1001234567890
+    started = time.monotonic()
+    for _ in range(3):
+        budget.answered(await budget.reply("sendMessage", group))
+    assert time.monotonic() - started < 0.1
+    # The fourth could leave only three seconds later: too late for a reply.
+    with pytest.raises(ReplyDropped):
+        await budget.reply("sendMessage", group)
+    budget.answered(await budget.reply("sendMessage", 42))  # a private chat is not held back
+
+
 async def test_a_broadcast_keeps_its_share_however_many_replies_wait() -> None:
     budget = SendBudget(10)  # a third of it is the broadcast's when it has work
     granted: list[tuple[float, str]] = []

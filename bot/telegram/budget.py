@@ -26,8 +26,8 @@ all ask this scheduler for a slot before their request leaves:
   dropped with `ReplyDropped`, a metric and a log line.  A 429 pauses every slot for its
   `retry_after` (`pause`), and the reply is sent again (`bot.telegram.request`).
 * **Per chat**, sends (not edits) to one chat are paced to `chat_rate` a second with a burst
-  of `chat_burst`, as Telegram asks; a reply waits for its chat's turn within the same
-  `max_wait`.
+  of `chat_burst`, as Telegram asks (a group: 20 a minute, `GROUP_RATE`); a reply waits for its
+  chat's turn within the same `max_wait`.
 
 The broadcast engine asks with `broadcast()` (evenly spaced at its rate, so there is no burst
 at the start); the Application's request backend asks with `reply()`.  Both call `answered`
@@ -68,6 +68,10 @@ log = logging.getLogger(__name__)
 #: Telegram's limit for one bot: messages (sends and edits) a second, and paid broadcasts'.
 TELEGRAM_RATE: Final = 30.0
 TELEGRAM_PAID_RATE: Final = 1000.0
+
+#: Telegram's limit for one group: 20 messages a minute; a few at once.
+GROUP_RATE: Final = 20 / 60
+GROUP_BURST: Final = 3
 
 #: How far a paced broadcast may fall behind its schedule and catch up: seconds, and sends.
 CATCH_UP: Final = 0.1
@@ -411,15 +415,17 @@ class SendBudget:
         now = self._clock()
         if now >= self._next_sweep:
             self._sweep(now)
+        # Groups (negative ids) are allowed far less than private chats: 20 a minute.
+        rate, burst = (
+            (GROUP_RATE, GROUP_BURST) if chat_id < 0 else (self.chat_rate, self.chat_burst)
+        )
         bucket = self._chats.get(chat_id)
         if bucket is None:
-            bucket = self._chats[chat_id] = _ChatBucket(float(self.chat_burst), now)
+            bucket = self._chats[chat_id] = _ChatBucket(float(burst), now)
         else:
-            bucket.tokens = min(
-                float(self.chat_burst), bucket.tokens + (now - bucket.stamp) * self.chat_rate
-            )
+            bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.stamp) * rate)
             bucket.stamp = now
-        wait = max(0.0, (1.0 - bucket.tokens) / self.chat_rate)
+        wait = max(0.0, (1.0 - bucket.tokens) / rate)
         if now + wait > deadline:
             return None
         bucket.tokens -= 1.0  # may go below zero: a reservation for the turn waited for
@@ -427,7 +433,7 @@ class SendBudget:
 
     def _sweep(self, now: float) -> None:
         """Forget chats whose bucket is full again: they hold nothing a new bucket would not."""
-        full_after = self.chat_burst / self.chat_rate
+        full_after = max(self.chat_burst / self.chat_rate, GROUP_BURST / GROUP_RATE)
         self._chats = {
             key: bucket for key, bucket in self._chats.items() if now - bucket.stamp < full_after
         }
