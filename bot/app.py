@@ -105,11 +105,15 @@ def build_application(
     processor = UpdateProcessor()
     # Every update is stored before Telegram is told it arrived, and deleted once handled.
     inbox = UpdateInbox()
+    requests = (
+        AiohttpRequest(connection_pool_size=256, budget=budget),
+        AiohttpRequest(connection_pool_size=1, on_updates=inbox.keep),
+    )
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
-        .request(AiohttpRequest(connection_pool_size=256, budget=budget))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1, on_updates=inbox.keep))
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
         .context_types(ContextTypes(context=BotContext))
@@ -124,6 +128,8 @@ def build_application(
     processor.on_flood = partial(fallback.flood_notice, application)
     application.bot_data["pending_services"] = (settings, content, clock, budget)
     application.bot_data["inbox"] = inbox
+    # Closed by the runner even when initialize() failed half-way (PTB then closes nothing).
+    application.bot_data["requests"] = requests
     application.bot_data["campaign_interval"] = campaign_interval
     private = filters.ChatType.PRIVATE
 

@@ -38,6 +38,7 @@ from bot.handlers.common import BotApplication
 from bot.settings import Settings
 from bot.telegram.inbox import UpdateInbox
 from bot.telegram.processor import UpdateProcessor
+from bot.telegram.request import AiohttpRequest
 from bot.telegram.webhook import WebServer
 
 __all__ = ["ALLOWED_UPDATES", "Runner", "run"]
@@ -87,6 +88,7 @@ class Runner:
         self.server: WebServer | None = None
         self._initialized = False
         self._services_started = False
+        self._stopped = False  # "stopped" is logged once, however often stop() runs
 
     @property
     def webhook(self) -> bool:
@@ -109,6 +111,7 @@ class Runner:
     async def start(self) -> None:
         """Open everything and start taking updates; undoes what it did if a step fails."""
         app = self.application
+        self._stopped = False
         if not isinstance(app.update_processor, UpdateProcessor):
             log.warning("the update processor is not wired: no de-duplication, no throttling")
         try:
@@ -158,7 +161,13 @@ class Runner:
         if self._initialized:
             self._initialized = False
             await app.shutdown()
-        log.info("stopped")
+        # initialize() that failed at getMe (a wrong token) left the connection pools open.
+        for request in app.bot_data.get("requests", ()):
+            if isinstance(request, AiohttpRequest):
+                await request.shutdown()  # idempotent
+        if not self._stopped:
+            self._stopped = True
+            log.info("stopped")
 
     async def serve(self) -> int:
         """Run until SIGTERM or SIGINT, then stop gracefully; 0 on a clean stop."""

@@ -169,5 +169,9 @@ async def test_a_rejected_token_at_start_up_is_one_line_without_it(
     assert leaks(output) == []
     assert "Traceback" not in output
     assert code == 2
+    # A failed start closes what it opened: no aiohttp "Unclosed client session" lines, and
+    # one "stopped", not two.
+    assert "Unclosed" not in output, output
+    assert output.count("stopped") == 1, output
     [line] = [line for line in output.splitlines() if "BOT_TOKEN" in line]
     assert "BOT_API_URL" in line
