@@ -153,26 +153,11 @@ class Outbox:
         """
         moment = iso(now)
         async with self._database.transaction() as db:
-            cursor = await db.execute(
-                "INSERT INTO deliveries (kind, case_id, key, audience, state, paid, created_by,"
-                " created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (key) DO NOTHING",
-                (
-                    kind,
-                    case_id,
-                    key,
-                    audience,
-                    state,
-                    int(paid),
-                    created_by,
-                    moment,
-                    moment if state == "sending" else None,
-                ),
+            delivery_id = await _insert_delivery(
+                db, kind, case_id, key, audience, state, paid, created_by, moment
             )
-            if cursor.rowcount == 0:
+            if delivery_id is None:
                 return None
-            delivery_id = cursor.lastrowid
-            assert delivery_id is not None
             rows = await self._recipient_rows(db, delivery_id, recipients, moment)
             await db.executemany(
                 "INSERT INTO outbox (delivery_id, user_key, payload_id, state, error, updated_at)"
@@ -202,25 +187,11 @@ class Outbox:
         """
         moment = iso(now)
         async with self._database.transaction() as db:
-            cursor = await db.execute(
-                "INSERT INTO deliveries (kind, case_id, key, audience, state, paid, created_by,"
-                " created_at, started_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)"
-                " ON CONFLICT (key) DO NOTHING",
-                (
-                    kind,
-                    case_id,
-                    key,
-                    audience,
-                    state,
-                    created_by,
-                    moment,
-                    moment if state == "sending" else None,
-                ),
+            delivery_id = await _insert_delivery(
+                db, kind, case_id, key, audience, state, False, created_by, moment
             )
-            if cursor.rowcount == 0:
+            if delivery_id is None:
                 return None
-            delivery_id = cursor.lastrowid
-            assert delivery_id is not None
             rows = 0
             for lang, payload in payloads.items():
                 payload_id = await self._payload_id(db, payload.digest, payload)
@@ -558,3 +529,36 @@ class Outbox:
         ) as cursor:
             found = {str(row[0]): int(row[1]) for row in await cursor.fetchall()}
         return {state: found.get(state, 0) for state in ROW_STATES}
+
+
+async def _insert_delivery(
+    db: aiosqlite.Connection,
+    kind: str,
+    case_id: str | None,
+    key: str | None,
+    audience: str | None,
+    state: str,
+    paid: bool,
+    created_by: str | None,
+    moment: str,
+) -> int | None:
+    """Insert a delivery (started now unless it is a draft); None if its `key` was used."""
+    cursor = await db.execute(
+        "INSERT INTO deliveries (kind, case_id, key, audience, state, paid, created_by,"
+        " created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (key) DO NOTHING",
+        (
+            kind,
+            case_id,
+            key,
+            audience,
+            state,
+            int(paid),
+            created_by,
+            moment,
+            moment if state == "sending" else None,
+        ),
+    )
+    if cursor.rowcount == 0:
+        return None
+    return cursor.lastrowid
