@@ -158,7 +158,7 @@ class SendBudget:
         self._order = itertools.count()
         self._free = 0  # slots in the window that count against the free rate
         self._broadcast_all = 0  # slots in the window that are a broadcast's (paid or not)
-        self._replies: deque[tuple[asyncio.Future[Slot], str]] = deque()
+        self._replies: deque[asyncio.Future[Slot]] = deque()  # waiting, first come first
         self._broadcast: tuple[asyncio.Future[Slot | None], bool] | None = None
         self._broadcasts_stopped = False
         # Until when a broadcast counts as running (it asked for a slot within the last second).
@@ -176,11 +176,6 @@ class SendBudget:
     def now(self) -> float:
         """The budget's clock."""
         return self._clock()
-
-    @property
-    def waiting(self) -> int:
-        """Replies waiting for a slot now."""
-        return len(self._replies)
 
     async def reply(
         self, method: str, chat_id: int | None = None, *, since: float | None = None
@@ -200,8 +195,7 @@ class SendBudget:
         if len(self._replies) >= self.max_waiting:
             self._drop("too many replies were waiting")
         future: asyncio.Future[Slot] = asyncio.get_running_loop().create_future()
-        entry = (future, method)
-        self._replies.append(entry)
+        self._replies.append(future)
         self._grant()
         if not future.done():
             try:
@@ -210,10 +204,10 @@ class SendBudget:
                 if not future.done():
                     future.cancel()
                     with contextlib.suppress(ValueError):
-                        self._replies.remove(entry)
+                        self._replies.remove(future)
                     self._drop("no room in the rate in time")
             except asyncio.CancelledError:
-                self._forget(future, entry)
+                self._forget(future)
                 raise
         slot = future.result()
         self.metrics.replies_waited.observe(max(0.0, self._clock() - start))
@@ -297,7 +291,7 @@ class SendBudget:
         self._arm(self._paused_until)
 
     def in_window(self) -> int:
-        """Slots counting against the free rate now (for tests and metrics)."""
+        """Slots counting against the free rate now (what a test can check)."""
         self._expire(self._clock())
         return self._free
 
@@ -335,7 +329,7 @@ class SendBudget:
                     future.set_result(self._take("broadcast", free=not paid, now=now))
                     continue
             if self._replies and reply_room:
-                waiter, _ = self._replies.popleft()
+                waiter = self._replies.popleft()
                 waiter.set_result(self._take("reply", free=True, now=now))
                 continue
             break
@@ -386,21 +380,19 @@ class SendBudget:
         self._timer = asyncio.get_running_loop().call_later(delay, self._grant)
 
     def _drop_cancelled(self) -> None:
-        while self._replies and self._replies[0][0].done():
+        while self._replies and self._replies[0].done():
             self._replies.popleft()
         if self._broadcast is not None and self._broadcast[0].done():
             self._broadcast = None
 
-    def _forget(
-        self, future: asyncio.Future[Slot], entry: tuple[asyncio.Future[Slot], str]
-    ) -> None:
+    def _forget(self, future: asyncio.Future[Slot]) -> None:
         """The waiting request was cancelled: give back its slot or its place in the queue."""
         if future.done() and not future.cancelled():
             self.release(future.result())
         else:
             future.cancel()
             with contextlib.suppress(ValueError):
-                self._replies.remove(entry)
+                self._replies.remove(future)
         self._grant()
 
     def _drop(self, why: str) -> None:
