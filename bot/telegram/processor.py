@@ -245,7 +245,7 @@ class UpdateProcessor(BaseUpdateProcessor):
             self.metrics.flood_notices.inc()
             try:
                 await self.on_flood(update)
-            except TelegramError as error:
+            except Exception as error:  # best effort: the update must still end recorded
                 log.info("could not tell a flooding sender (%s)", type(error).__name__)
         await self._done(update)  # dropped for good: not handled again after a restart
 
